@@ -1,0 +1,22 @@
+"""Cloudflare Workers KV and D1, emulated in-process, on one clock that tests can move."""
+
+from emulator.clock import Clock, ManualClock, SystemClock
+from emulator.core import Emulator, Env
+from emulator.d1 import D1Database
+from emulator.errors import D1Error, D1TypeError, EmulatorError, KVArgumentError, KVError
+from emulator.kv import KVNamespace
+
+__all__ = [
+    "Clock",
+    "D1Database",
+    "D1Error",
+    "D1TypeError",
+    "Emulator",
+    "EmulatorError",
+    "Env",
+    "KVArgumentError",
+    "KVError",
+    "KVNamespace",
+    "ManualClock",
+    "SystemClock",
+]
