@@ -4,7 +4,7 @@ from emulator.clock import Clock, ManualClock, SystemClock
 from emulator.core import Emulator, Env
 from emulator.d1 import D1Database
 from emulator.errors import D1Error, D1TypeError, EmulatorError, KVArgumentError, KVError
-from emulator.kv import KVNamespace
+from emulator.kv import KVEntry, KVListKey, KVListResult, KVNamespace, KVValueWithMetadata
 
 __all__ = [
     "Clock",
@@ -15,8 +15,12 @@ __all__ = [
     "EmulatorError",
     "Env",
     "KVArgumentError",
+    "KVEntry",
     "KVError",
+    "KVListKey",
+    "KVListResult",
     "KVNamespace",
+    "KVValueWithMetadata",
     "ManualClock",
     "SystemClock",
 ]

@@ -1,28 +1,369 @@
-"""Placeholder replaced by the KV implementation (issue 2)."""
+"""``KVNamespace``: the Workers KV binding, emulated on a ``KVStore``.
+
+The binding methods are coroutines, as in Workers; each validates its arguments in the
+runtime's order (argument conversion, then the KV service's checks; see
+``emulator.kv.validation``), reads the clock once, and touches storage only after every
+check passed, so a failed call writes nothing. Expired rows are deleted lazily: by the
+read that finds one, and before each ``list`` page (a cheap index probe when none are due).
+The sync helpers for tests (``snapshot``, ``entry``, ``seed``, ``seed_many``) come from
+``emulator.kv.helpers``.
+
+Opt-in production strictness (off by default; Miniflare shows neither):
+
+- ``write_rate_limit``: a second ``put``/``delete`` of one key within 1 s fails with 429.
+- ``eventual_consistency_seed``: reads (``get``, bulk ``get``, ``get_with_metadata``) may
+  see a key's state from up to 60 s earlier, reproducibly for a given seed. ``list`` stays
+  strongly consistent: key listings are where tests page and count, and a reproducible
+  stale listing would need a model of index propagation that production does not document.
+"""
 
 from __future__ import annotations
 
+import builtins
+import math
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any, Literal, NoReturn, overload
 
 from emulator.clock import Clock
+from emulator.errors import KVArgumentError
+from emulator.kv import constants as c
+from emulator.kv.bulk import get_bulk
+from emulator.kv.helpers import KVTestHelpers
+from emulator.kv.results import KVListKey, KVListResult, KVValueWithMetadata
+from emulator.kv.sqlite_store import SQLiteKVStore
+from emulator.kv.storage import ClosedKVStore, KVStore, StoredRow
+from emulator.kv.strict import ConsistencyWindow, WriteRateLimiter, strict_write
+from emulator.kv.validation import (
+    check_cache_ttl,
+    check_key,
+    check_list_limit,
+    check_metadata_length,
+    check_optional_str,
+    coerce_long,
+    decode_cursor,
+    encode_checked_key,
+    encode_cursor,
+    encode_key,
+    encode_prefix,
+    metadata_text,
+    resolve_expiration,
+)
+from emulator.kv.values import (
+    DECODERS,
+    check_value_length,
+    parse_metadata,
+    read_stream,
+    value_bytes,
+)
+
+__all__ = ["KVNamespace"]
+
+BulkKeys = builtins.list[str] | tuple[str, ...]
 
 
-class KVNamespace:
+def _not_string(method: str, expected: str = "string") -> NoReturn:
+    raise KVArgumentError(c.KEY_NOT_STRING.format(method=method, expected=expected))
+
+
+class KVNamespace(KVTestHelpers):
+    """A Workers KV namespace: ``get``, ``get_with_metadata``, ``put``, ``delete``, ``list``.
+
+    Usually obtained from ``Emulator.kv(name)``. ``path=None`` keeps the data in memory; a
+    path is a SQLite file (WAL, fsynced on every write) that survives a restart. ``store``
+    plugs in another ``KVStore`` instead. Not safe for concurrent use from several threads.
+    """
+
     def __init__(
         self,
         name: str,
         *,
         clock: Clock,
-        path: Path | None,
-        namespace_id: str,
+        path: Path | None = None,
+        namespace_id: str | None = None,
         write_rate_limit: bool = False,
         eventual_consistency_seed: int | None = None,
+        store: KVStore | None = None,
     ) -> None:
+        if store is not None and path is not None:
+            raise ValueError("pass either path or store, not both")
         self.name = name
-        self.id = namespace_id
+        self.id = namespace_id if namespace_id is not None else name
+        self.path = path
+        self.clock = clock
+        self._store: KVStore = store if store is not None else SQLiteKVStore(path)
+        self._limiter: WriteRateLimiter | None = None
+        self._window: ConsistencyWindow | None = None
+        self.write_rate_limit = write_rate_limit
+        self.eventual_consistency_seed = eventual_consistency_seed
+
+    # -- strict modes -------------------------------------------------------------------
+
+    @property
+    def write_rate_limit(self) -> bool:
+        """Whether a second write to a key within 1 s fails with 429 (production's limit)."""
+        return self._limiter is not None
+
+    @write_rate_limit.setter
+    def write_rate_limit(self, enabled: bool) -> None:
+        if not enabled:
+            self._limiter = None
+        elif self._limiter is None:
+            self._limiter = WriteRateLimiter()
+
+    @property
+    def eventual_consistency_seed(self) -> int | None:
+        """The seed of stale reads (reads may lag writes by up to 60 s), or ``None``: off.
+
+        Setting it (again) starts a fresh history and random sequence.
+        """
+        return None if self._window is None else self._window.seed
+
+    @eventual_consistency_seed.setter
+    def eventual_consistency_seed(self, seed: int | None) -> None:
+        self._window = None if seed is None else ConsistencyWindow(seed)
+
+    # -- reads --------------------------------------------------------------------------
+
+    @overload
+    async def get(
+        self, key: str, type: Literal["text"] = ..., *, cache_ttl: float | None = ...
+    ) -> str | None: ...
+    @overload
+    async def get(
+        self, key: str, type: Literal["bytes"], *, cache_ttl: float | None = ...
+    ) -> bytes | None: ...
+    @overload
+    async def get(
+        self, key: str, type: Literal["stream"], *, cache_ttl: float | None = ...
+    ) -> AsyncIterator[bytes] | None: ...
+    @overload
+    async def get(self, key: str, type: str, *, cache_ttl: float | None = ...) -> Any: ...
+    @overload
+    async def get(
+        self, key: BulkKeys, type: str = ..., *, cache_ttl: float | None = ...
+    ) -> dict[str, Any]: ...
+    async def get(self, key: str | BulkKeys, type: str = "text", *, cache_ttl: Any = None) -> Any:
+        """Return the value of ``key`` decoded per ``type``, or ``None`` if it is missing.
+
+        ``type``: ``"text"`` (``str``), ``"json"`` (parsed), ``"bytes"``, ``"stream"`` (an
+        async iterator of ``bytes`` chunks). A list or tuple of keys is a bulk get: a
+        ``dict`` in request order holding every requested key (missing ones as ``None``),
+        ``"text"`` or ``"json"`` only, 1 to 100 keys.
+
+        Raises ``KVArgumentError`` for a key that is not a ``str``, empty, ``"."`` or
+        ``".."``, and for an unknown ``type`` (only if the key exists, as the runtime does);
+        ``KVError`` 414 for a key over 512 UTF-8 bytes, 400 for a ``cache_ttl`` under 30;
+        ``json.JSONDecodeError`` for a stored value that is not JSON read as ``"json"``.
+        """
+        if key.__class__ is not str:
+            if isinstance(key, builtins.list | tuple):
+                return self._bulk(key, type, cache_ttl, with_metadata=False)
+            if not isinstance(key, str):
+                _not_string("get", "string or Array")
+        row = self._read(key, cache_ttl)
+        if row is None:
+            return None
+        try:
+            decode = DECODERS[type]
+        except (KeyError, TypeError):
+            raise KVArgumentError(c.UNKNOWN_TYPE) from None
+        return decode(row[2])
+
+    @overload
+    async def get_with_metadata(
+        self, key: str, type: str = ..., *, cache_ttl: float | None = ...
+    ) -> KVValueWithMetadata[Any]: ...
+    @overload
+    async def get_with_metadata(
+        self, key: BulkKeys, type: str = ..., *, cache_ttl: float | None = ...
+    ) -> dict[str, KVValueWithMetadata[Any] | None]: ...
+    async def get_with_metadata(
+        self, key: str | BulkKeys, type: str = "text", *, cache_ttl: Any = None
+    ) -> Any:
+        """Return the value of ``key`` (as ``get``) with its metadata.
+
+        A missing key gives ``value=None, metadata=None``; ``cache_status`` is always
+        ``None``. A list or tuple of keys gives a ``dict`` key -> result, or ``None`` for a
+        missing key. Raises what ``get`` raises.
+        """
+        if key.__class__ is not str:
+            if isinstance(key, builtins.list | tuple):
+                return self._bulk(key, type, cache_ttl, with_metadata=True)
+            if not isinstance(key, str):
+                _not_string("get_with_metadata", "string or Array")
+        row = self._read(key, cache_ttl)
+        if row is None:
+            return KVValueWithMetadata(None)
+        try:
+            decode = DECODERS[type]
+        except (KeyError, TypeError):
+            raise KVArgumentError(c.UNKNOWN_TYPE) from None
+        metadata = row[1]
+        return KVValueWithMetadata(decode(row[2]), parse_metadata(metadata))
+
+    def _read(self, key: str, cache_ttl: Any) -> StoredRow | None:
+        if cache_ttl is None:
+            encoded = encode_key(key, c.GET)
+        else:
+            ttl = coerce_long(cache_ttl, "cache_ttl")
+            encoded = encode_key(key, c.GET)
+            check_cache_ttl(ttl, c.GET)
+        return self._live_row(encoded, self.clock.now())
+
+    def _bulk(
+        self, keys: BulkKeys, type: object, cache_ttl: Any, *, with_metadata: bool
+    ) -> dict[str, Any]:
+        now = self.clock.now()  # one operation, one reading of the clock
+        return get_bulk(
+            keys,
+            type,
+            cache_ttl,
+            with_metadata=with_metadata,
+            read=lambda key: self._live_row(key, now),
+        )
+
+    def _live_row(self, key: bytes, now: float) -> StoredRow | None:
+        """The row a read at ``now`` sees: expired rows are deleted and read as missing."""
+        row = self._store.get(key)
+        if row is not None and row[0] is not None and now >= row[0]:
+            # Decision 4: gone once now >= expiration, for every read alike.
+            self._store.delete_expired(now, key)
+            row = None
+        window = self._window
+        if window is not None:
+            row = window.choose(key, now, row)
+            if row is not None and row[0] is not None and now >= row[0]:
+                row = None
+        return row
+
+    # -- writes -------------------------------------------------------------------------
+
+    async def put(
+        self,
+        key: str,
+        value: Any,
+        *,
+        expiration: int | float | None = None,
+        expiration_ttl: int | float | None = None,
+        metadata: Any = None,
+    ) -> None:
+        """Store ``value`` under ``key``, replacing value, metadata and expiration together.
+
+        ``value``: a ``str`` (stored as UTF-8), bytes-like, or an async iterable of
+        bytes-like chunks. ``expiration`` is absolute epoch seconds, ``expiration_ttl``
+        seconds from now (it wins when both are given); floats are truncated. ``metadata``:
+        any JSON-serialisable value, ``None`` for none.
+
+        Raises ``KVArgumentError`` for a bad key or value type, a non-int option or one
+        outside int32; ``KVError`` 400 for an invalid expiration, 413 for metadata over
+        1024 bytes or a value over 26,214,400 bytes, 414 for a key over 512 bytes, 429 when
+        ``write_rate_limit`` is on; ``TypeError``/``ValueError`` from ``json`` for metadata
+        JSON cannot hold. Nothing is written when it raises.
+        """
+        if key.__class__ is not str and not isinstance(key, str):
+            _not_string("put")
+        requested_expiration = None if expiration is None else coerce_long(expiration, "expiration")
+        requested_ttl = (
+            None if expiration_ttl is None else coerce_long(expiration_ttl, "expiration_ttl")
+        )
+        if not key or key == "." or key == "..":
+            check_key(key)
+        data = value_bytes(value)
+        serialised = None if metadata is None else metadata_text(metadata)
+        encoded = encode_checked_key(key, c.PUT)
+        now = self.clock.now()
+        expires = (
+            None
+            if requested_expiration is None and requested_ttl is None
+            else resolve_expiration(math.floor(now), requested_expiration, requested_ttl)
+        )
+        metadata_json = None
+        if serialised is not None:
+            check_metadata_length(serialised[1])
+            metadata_json = serialised[0]
+        if data is None:
+            data = await read_stream(value)
+        elif len(data) > c.MAX_VALUE_BYTES:
+            check_value_length(len(data))
+        if self._limiter is None and self._window is None:
+            self._store.put(encoded, expires, metadata_json, data)
+        else:
+            strict_write(
+                self._store,
+                self._limiter,
+                self._window,
+                encoded,
+                now,
+                c.PUT,
+                (expires, metadata_json, data),
+            )
+
+    async def delete(self, key: str) -> None:
+        """Remove ``key``; a missing key is no error.
+
+        Raises ``KVArgumentError`` for a bad key, ``KVError`` 414 for a key over 512 bytes
+        and 429 when ``write_rate_limit`` is on and the key was written within 1 s.
+        """
+        if key.__class__ is not str and not isinstance(key, str):
+            _not_string("delete")
+        encoded = encode_key(key, c.DELETE)
+        if self._limiter is None and self._window is None:
+            self._store.delete(encoded)
+        else:
+            strict_write(
+                self._store, self._limiter, self._window, encoded, self.clock.now(), c.DELETE, None
+            )
+
+    # -- list ---------------------------------------------------------------------------
+
+    async def list(
+        self, *, prefix: str | None = None, limit: int | None = 1000, cursor: str | None = None
+    ) -> KVListResult:
+        """Return one page of keys in UTF-8 byte order, with expiration and metadata.
+
+        ``prefix`` matches bytewise (case-sensitive, ``%``/``_`` literal). ``limit``: 1 to
+        1000; ``0`` or ``None`` mean 1000. ``cursor``: the previous page's, to go on after
+        its last key (``""`` or ``None``: from the start). ``list_complete`` is true only
+        when no key is left; ``cursor`` is ``None`` then.
+
+        Raises ``KVArgumentError`` for a ``limit`` that is not an int (Python is stricter
+        than JavaScript, which would truncate 2.9 and parse "3") or a non-str prefix/cursor;
+        ``KVError`` 400 for a negative limit or one over 1000, 414 for a prefix over 512
+        bytes.
+        """
+        prefix = check_optional_str(prefix, "prefix")
+        cursor = check_optional_str(cursor, "cursor")
+        page = check_list_limit(limit)
+        start = encode_prefix(prefix)
+        after = decode_cursor(cursor)
+        now = self.clock.now()
+        self._store.delete_expired(now)
+        rows = self._store.list_after(start, after, page + 1)
+        complete = len(rows) <= page
+        if not complete:
+            del rows[page]
+        keys = [
+            KVListKey(name.decode(), expiration, parse_metadata(metadata))
+            for name, expiration, metadata in rows
+        ]
+        return KVListResult(keys, complete, None if complete else encode_cursor(rows[-1][0]))
+
+    # -- lifecycle ----------------------------------------------------------------------
 
     def reset(self) -> None:
-        raise NotImplementedError
+        """Remove every key in place, and forget the strict modes' history."""
+        self._store.clear()
+        if self._limiter is not None:
+            self._limiter = WriteRateLimiter()
+        if self._window is not None:
+            self._window.clear()
 
     def close(self) -> None:
-        pass
+        """Close the storage; afterwards every call raises ``RuntimeError``."""
+        store, self._store = self._store, ClosedKVStore(f"KV namespace {self.name!r}")
+        store.close()
+
+    def __repr__(self) -> str:
+        where = "memory" if self.path is None else str(self.path)
+        return f"KVNamespace({self.name!r}, id={self.id!r}, {where})"
