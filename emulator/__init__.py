@@ -2,7 +2,7 @@
 
 from emulator.clock import Clock, ManualClock, SystemClock
 from emulator.core import Emulator, Env
-from emulator.d1 import D1Database
+from emulator.d1 import D1Database, D1ExecResult, D1PreparedStatement, D1Result
 from emulator.errors import D1Error, D1TypeError, EmulatorError, KVArgumentError, KVError
 from emulator.kv import KVEntry, KVListKey, KVListResult, KVNamespace, KVValueWithMetadata
 
@@ -10,6 +10,9 @@ __all__ = [
     "Clock",
     "D1Database",
     "D1Error",
+    "D1ExecResult",
+    "D1PreparedStatement",
+    "D1Result",
     "D1TypeError",
     "Emulator",
     "EmulatorError",

@@ -57,9 +57,7 @@ def _to_seconds(delta: timedelta | float | int) -> float:
     if isinstance(delta, timedelta):
         return delta.total_seconds()
     if isinstance(delta, bool) or not isinstance(delta, int | float):
-        raise TypeError(
-            f"expected a timedelta or a number of seconds, got {type(delta).__name__}"
-        )
+        raise TypeError(f"expected a timedelta or a number of seconds, got {type(delta).__name__}")
     return float(delta)
 
 

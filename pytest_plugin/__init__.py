@@ -1,1 +1,58 @@
-"""pytest plugin for the Cloudflare KV/D1 emulator (fixtures arrive with the plugin issue)."""
+"""pytest plugin for the Cloudflare KV/D1 emulator: time travel, cookie jars, backends.
+
+Installed with the package and loaded through the ``pytest11`` entry point
+``cf_kv_d1_emulator`` (``-p no:cf_kv_d1_emulator`` disables it). The fixtures are
+``cf_emulator``, ``cf_env``, ``cf_kv``, ``cf_d1``, ``cf_time``, ``cf_cookies``,
+``cf_cookie_jar_factory``, ``cf_session_backend``, ``cf_session_config``, ``cf_client``
+and ``cf_api``; see ``pytest_plugin.plugin``.
+
+The classes below are exported for type annotations in tests
+(``def test_x(cf_time: TimeTravel)``). They are imported on first access, so that loading
+the plugin does not import aiohttp or freezegun.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pytest_plugin.client import ClientFactory, HandlerFunction
+    from pytest_plugin.cookies import AmbiguousCookieError, EmulatorCookieJar, StoredCookie
+    from pytest_plugin.options import Backend
+    from pytest_plugin.time_travel import TimeTravel, TimeTravelConflictError
+
+__all__ = [
+    "AmbiguousCookieError",
+    "Backend",
+    "ClientFactory",
+    "EmulatorCookieJar",
+    "HandlerFunction",
+    "StoredCookie",
+    "TimeTravel",
+    "TimeTravelConflictError",
+]
+
+_MODULES = {
+    "AmbiguousCookieError": "pytest_plugin.cookies",
+    "Backend": "pytest_plugin.options",
+    "ClientFactory": "pytest_plugin.client",
+    "EmulatorCookieJar": "pytest_plugin.cookies",
+    "HandlerFunction": "pytest_plugin.client",
+    "StoredCookie": "pytest_plugin.cookies",
+    "TimeTravel": "pytest_plugin.time_travel",
+    "TimeTravelConflictError": "pytest_plugin.time_travel",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # cache: later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -1,0 +1,374 @@
+"""Requests against one D1 database: plans, transactions, statements, errors, metering.
+
+A *request* is what one binding call sends (``first``/``all``/``raw``/``run``, ``batch``,
+``exec``, ``query``): one or more units (a ``prepare()`` text with its parameters), each
+possibly holding several statements (``planning``). A request that can write runs inside
+``BEGIN IMMEDIATE`` ... ``COMMIT``, as Miniflare runs each in ``transactionSync``; plain reads,
+and a lone DML statement whose failure SQLite's autocommit undoes entirely, need no explicit
+transaction. Metered requests also collect what ``meta`` needs (``metering``). The
+configured connection itself is ``sqlite.D1Sqlite``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import apsw
+
+from emulator.clock import Clock
+from emulator.d1 import compat
+from emulator.d1.authorizer import WriteTargets
+from emulator.d1.binding import Param
+from emulator.d1.constants import (
+    CONSTRAINT_RESET,
+    NO_SQL_STATEMENTS,
+    NO_STATEMENT_IN_CODE,
+    ONLY_LAST_STATEMENT_PARAMETERS,
+    STATEMENT_TOO_LONG,
+    TRANSACTION_REFUSED,
+    WRONG_PARAMETER_COUNT,
+)
+from emulator.d1.errors import d1_error, format_sqlite_error, sqlite_error_text
+from emulator.d1.metering import Metering
+from emulator.d1.outcome import Outcome, RequestFailed, Row
+from emulator.d1.planning import PiecePlan, Plan, PlanCache
+from emulator.d1.schema import SchemaCatalog
+from emulator.d1.sqlite import D1Sqlite
+from emulator.errors import D1Error
+
+__all__ = ["Engine", "Outcome", "RequestFailed", "Unit"]
+
+Unit = tuple[str, Sequence[Param]]
+
+
+class Engine:
+    """Run D1 requests on one database; every method is thread-safe."""
+
+    def __init__(self, clock: Clock, path: Path | None) -> None:
+        self.sqlite = D1Sqlite(clock, path, self._on_preupdate)
+        self.path = path
+        self.lock = self.sqlite.lock
+        self.conn = self.sqlite.conn
+        self.auth = self.sqlite.auth
+        self._cursor = self.sqlite.cursor
+        self._plans = PlanCache()
+        self.metering = Metering(self)
+        self.catalog = SchemaCatalog(self.sqlite.trusted_query, lambda: self.auth.schema_epoch)
+        self._partial_failures_epoch = -1
+        self._partial_failures_cached = True
+        self.adapter_dirty = False
+
+    @property
+    def closed(self) -> bool:
+        """Whether ``close()`` has run."""
+        return self.sqlite.closed
+
+    def check_open(self) -> None:
+        """Raise ``RuntimeError`` once the database is closed."""
+        self.sqlite.check_open()
+
+    # -- hooks ---------------------------------------------------------------------------
+
+    def _on_preupdate(self, update: apsw.PreUpdate) -> None:
+        events = self.metering.events
+        if events is not None:
+            op = update.op
+            rowid = update.rowid
+            new_rowid = update.rowid_new if op == "UPDATE" else rowid
+            events.append((op, update.table_name, update.depth, rowid, new_rowid))
+
+    def explain(self, sql: str, params: Sequence[Param], targets: WriteTargets) -> list[Any]:
+        """Return ``EXPLAIN`` of ``sql`` (``[]`` if it cannot be prepared), recording in
+        ``targets`` the tables it may write."""
+        self.auth.targets = targets
+        try:
+            return self.sqlite.trusted_query("EXPLAIN " + sql, tuple(params))
+        except (apsw.Error, UnicodeDecodeError):
+            return []  # the statement itself will report the problem
+        finally:
+            self.auth.targets = None
+
+    def database_size(self) -> int:
+        """Pages in use times the page size, as workerd's ``getDatabaseSize``."""
+        return self.sqlite.database_size()
+
+    # -- requests ------------------------------------------------------------------------
+
+    def plan(self, sql: str) -> Plan:
+        """Return the cached plan of ``sql``."""
+        return self._plans[sql]
+
+    def execute_unit(self, sql: str, params: Sequence[Param], *, metered: bool) -> Outcome:
+        """Run one ``prepare()`` text as ``first``/``all``/``raw``/``run`` do; return the
+        outcome of its last statement. Raises ``D1Error``."""
+        plan = self._plans[sql]
+        if plan.dropped:
+            raise d1_error(NO_SQL_STATEMENTS)
+        if plan.fast_read and not metered:
+            # The hot path: one plain read, no transaction, no bookkeeping.
+            with self.lock:
+                if not self.sqlite.closed and not self.adapter_dirty:
+                    return self.run_piece(plan.pieces[0], params, True)
+        elif plan.single and metered:
+            with self.lock:
+                if not self.sqlite.closed and not self.adapter_dirty:
+                    return self._run_single(plan, params)
+        try:
+            return self.request([(sql, params)], metered=metered)[0][-1]
+        except RequestFailed as failure:
+            raise failure.error from failure.error.__cause__
+
+    def first_row(self, sql: str, params: Sequence[Param]) -> tuple[Sequence[str], Row] | None:
+        """Run one ``prepare()`` text as ``first()`` does: return the column names and the
+        first row of its last statement, or ``None`` without rows. Raises ``D1Error``."""
+        plan = self._plans[sql]
+        if plan.fast_read:
+            with self.lock:
+                if not self.sqlite.closed and not self.adapter_dirty:
+                    # The hot path, inlined: one plain read needs no transaction nor checks.
+                    auth = self.auth
+                    auth.current_sql = sql
+                    auth.refusal = None
+                    cursor = self._cursor
+                    try:
+                        cursor.execute(sql, params)
+                        try:
+                            description = cursor.get_description()
+                        except apsw.ExecutionCompleteError:
+                            return None
+                        rows = cursor.fetchall()  # D1 reads every row, then keeps the first
+                    except apsw.BindingsError as exc:
+                        raise d1_error(WRONG_PARAMETER_COUNT) from exc
+                    except apsw.Error as exc:
+                        raise self._translate(exc) from exc
+                    return [column[0] for column in description], rows[0]
+        outcome = self.execute_unit(sql, params, metered=False)
+        return (outcome.columns, outcome.rows[0]) if outcome.rows else None
+
+    def request(
+        self, units: Sequence[Unit], *, metered: bool, every_statement: bool = False
+    ) -> list[list[Outcome]]:
+        """Run ``units`` atomically and return, per unit, the outcome of its last statement
+        (of every statement with ``every_statement``).
+
+        Raises ``RequestFailed`` naming the failing unit, with the ``D1Error`` to show.
+        """
+        with self.lock:
+            self.check_open()
+            if self.adapter_dirty:
+                self._settle_adapter()
+            plans = [self._plans[sql] for sql, _ in units]
+            wrap = not all(plan.read_only for plan in plans)
+            if wrap:
+                self.metering.advance()
+                self.sqlite.begin()
+            try:
+                results: list[list[Outcome]] = []
+                for index, (plan, (_, params)) in enumerate(zip(plans, units, strict=True)):
+                    try:
+                        results.append(self._run_plan(plan, params, metered, every_statement))
+                    except D1Error as error:
+                        raise RequestFailed(index, error) from error
+                if wrap:
+                    self._commit(len(units) - 1)
+                return results
+            except BaseException:
+                if wrap:
+                    self.sqlite.rollback()
+                    self.metering.invalidate_size()
+                raise
+
+    def _run_single(self, plan: Plan, params: Sequence[Param]) -> Outcome:
+        # request() for one metered statement, without the generality.
+        piece = plan.pieces[0]
+        metering = self.metering
+        # A lone DML statement is atomic under SQLite's autocommit, unless the schema lets a
+        # failure keep partial changes: then it needs the transaction D1 gives it.
+        if piece.read_only:
+            wrap = False
+        else:
+            wrap = not plan.autocommit or self._partial_failures()
+            metering.advance()
+        if wrap:
+            self.sqlite.begin()
+        try:
+            outcome = metering.run_lone(piece, params)
+            if wrap:
+                self._commit(0)
+            return outcome
+        except RequestFailed as failure:
+            raise failure.error from failure.error.__cause__
+        except BaseException:
+            if wrap:
+                self.sqlite.rollback()
+            metering.invalidate_size()
+            raise
+
+    def _partial_failures(self) -> bool:
+        epoch = self.auth.schema_epoch
+        if self._partial_failures_epoch != epoch:
+            self._partial_failures_cached = self.catalog.partial_failures()
+            self._partial_failures_epoch = epoch
+        return self._partial_failures_cached
+
+    def _commit(self, index: int) -> None:
+        try:
+            self.sqlite.commit()
+        except apsw.ConstraintError as exc:
+            # A deferred constraint still violated at the end of the request: the Durable
+            # Object resets to its last good state (and a fresh connection's rowid).
+            self.sqlite.rollback()
+            self.conn.set_last_insert_rowid(0)
+            error = D1Error(CONSTRAINT_RESET.format(sqlite_error_text(exc)))
+            raise RequestFailed(index, error) from exc
+
+    def _run_plan(
+        self, plan: Plan, params: Sequence[Param], metered: bool, every_statement: bool
+    ) -> list[Outcome]:
+        if plan.too_long:
+            text = format_sqlite_error(
+                STATEMENT_TOO_LONG, -1, apsw.SQLITE_TOOBIG, apsw.SQLITE_TOOBIG
+            )
+            raise d1_error(text)
+        pieces = plan.pieces
+        last = len(pieces) - 1
+        metering = self.metering
+        if not metered:
+            outcomes = [
+                self.run_piece(piece, params if i == last else (), i == last)
+                for i, piece in enumerate(pieces)
+            ]
+            return outcomes if every_statement else outcomes[-1:]
+        if every_statement:
+            results: list[Outcome] = []
+            for position, piece in enumerate(pieces):
+                is_last = position == last
+                counters = metering.begin()
+                results.append(metering.run(piece, params if is_last else (), is_last, counters))
+            return results
+        # One meta for the whole text: changes of every statement, rows_* of the last.
+        counters = metering.begin()
+        for piece in pieces[:-1]:
+            self.run_piece(piece, (), False)
+        return [metering.run(pieces[-1], params, True, counters)]
+
+    def run_piece(self, piece: PiecePlan, params: Sequence[Param], is_last: bool) -> Outcome:
+        """Run one statement and return its rows. Raises ``D1Error``."""
+        if not piece.has_statement:
+            raise d1_error(NO_STATEMENT_IN_CODE)
+        if piece.compat_check:
+            self._check_statement(piece.sql)
+        auth = self.auth
+        auth.current_sql = piece.sql
+        auth.refusal = None
+        if not piece.read_only:
+            self.metering.size = None  # it may write
+        cursor = self._cursor
+        try:
+            cursor.execute(piece.sql, params)
+            if piece.no_columns:
+                return Outcome((), [], None)  # nothing to fetch: it already ran to the end
+            try:
+                description = cursor.get_description()
+            except apsw.ExecutionCompleteError:
+                return Outcome(None, [], partial(self.describe, piece.sql, params))
+            rows = cursor.fetchall()
+        except apsw.BindingsError as exc:
+            text = WRONG_PARAMETER_COUNT if is_last else ONLY_LAST_STATEMENT_PARAMETERS
+            raise d1_error(text) from exc
+        except apsw.Error as exc:
+            raise self._translate(exc) from exc
+        return Outcome(tuple(column[0] for column in description), rows, None)
+
+    def _translate(self, exc: apsw.Error) -> D1Error:
+        refusal = self.auth.refusal
+        if refusal is not None and refusal.transaction:
+            return d1_error(TRANSACTION_REFUSED)
+        if refusal is not None and refusal.compat is not None:
+            problem = refusal.compat
+            text = format_sqlite_error(
+                problem.message, problem.offset, apsw.SQLITE_ERROR, apsw.SQLITE_ERROR
+            )
+            return d1_error(text)
+        message = str(exc.args[0]) if exc.args else str(exc)
+        return d1_error(sqlite_error_text(exc, message=compat.rewrite_message(message)))
+
+    def _check_statement(self, sql: str) -> None:
+        problem = compat.statement_error(sql)
+        if problem is None:
+            return
+        if problem.table is not None and not self.sqlite.trusted_query(
+            "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ? COLLATE NOCASE",
+            (problem.table,),
+        ):
+            return  # SQLite 3.47 reports the missing table first, as this engine will
+        text = format_sqlite_error(
+            problem.message, problem.offset, apsw.SQLITE_ERROR, apsw.SQLITE_ERROR
+        )
+        raise d1_error(text)
+
+    # -- the adapter, description, lifecycle ----------------------------------------------
+
+    @contextmanager
+    def adapter_scope(self) -> Iterator[apsw.Connection]:
+        """Lend the connection to the sqlite-utils adapter: trusted, limits lifted."""
+        with self.lock:
+            self.check_open()
+            self.metering.advance()
+            self.adapter_dirty = True
+            with self.sqlite.trusted():
+                yield self.conn
+
+    def _settle_adapter(self) -> None:
+        self.sqlite.settle_adapter()
+        self.adapter_dirty = False
+        self.metering.invalidate_size()
+
+    def describe(self, sql: str, params: Sequence[Param]) -> tuple[str, ...]:
+        """Return the column names of ``sql`` without running it (``()`` if it has none)."""
+        with self.lock:
+            self.check_open()
+            names: list[str] = []
+
+            def capture(cursor: apsw.Cursor, statement: str, bindings: object) -> bool:
+                names.extend(column[0] for column in cursor.get_description())
+                return False  # stop before it runs
+
+            cursor = self.conn.cursor()
+            cursor.exec_trace = capture
+            try:
+                cursor.execute(sql, params)
+            except (apsw.ExecTraceAbort, apsw.Error):
+                pass
+            finally:
+                cursor.close()
+            return tuple(names)
+
+    def database_bytes(self) -> bytes:
+        """Return the database file's bytes (``sqlite3_serialize``), rollback-journal mode."""
+        with self.lock:
+            self.check_open()
+            if self.adapter_dirty:
+                self._settle_adapter()
+            return self.sqlite.serialize()
+
+    def reset(self) -> None:
+        """Empty the database in place; the connection (and adapters on it) stay valid."""
+        with self.lock:
+            self.check_open()
+            self.metering.advance()
+            self.sqlite.reset()
+            self.metering.forget_shapes()
+            self.metering.invalidate_size()
+            self.adapter_dirty = False
+
+    def close(self) -> None:
+        """Settle pending ``meta``, then close the connection (see ``D1Sqlite.close``)."""
+        with self.lock:
+            if not self.closed:
+                self.metering.advance()
+                self.sqlite.close()

@@ -1,0 +1,243 @@
+"""Run statements while collecting what ``meta`` reports (the engine's bookkeeping half).
+
+For a metered statement the engine asks this module to:
+
+- read the statement's ``Shape`` (``EXPLAIN``, once per SQL text and schema) and watch the
+  pre-update hook's row changes, switching the profile trace on only for statements that
+  scan (the trace times every statement through the clock VFS, which costs);
+- count ``changes`` (``total_changes()`` before and after), ``last_row_id`` and ``duration``;
+- estimate ``rows_read`` / ``rows_written`` (``meter``) and take the database size.
+
+The size and the rows estimate are the costly parts. A query or DML statement that is a
+request of its own (``all()``/``run()``; its ``changed_db`` follows from ``changes`` and
+``last_row_id`` alone) gets a ``MetaRecord`` that works both out when ``meta`` is first read;
+``advance()`` - called before anything that could change the size or the schema - settles
+every such record still alive. Statements of larger requests (``batch``, ``query``,
+multi-statement texts) and schema statements are measured at once, since a later statement
+of the same request could change what they report.
+"""
+
+from __future__ import annotations
+
+import time
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Final
+
+import apsw
+
+from emulator.d1 import meter
+from emulator.d1.authorizer import WriteTargets
+from emulator.d1.binding import Param
+from emulator.d1.metadata import MetaRecord
+from emulator.d1.planning import PiecePlan
+from emulator.d1.splitting import tokens
+
+if TYPE_CHECKING:
+    from emulator.d1.engine import Engine
+    from emulator.d1.outcome import Outcome
+
+__all__ = ["Counters", "Metering"]
+
+_SHAPE_CACHE_SIZE: Final = 512
+
+
+class Counters:
+    """Connection counters taken before a metered group of statements."""
+
+    __slots__ = ("changes", "last_row_id", "size", "started")
+
+    def __init__(self, changes: int, last_row_id: int, size: int) -> None:
+        self.changes = changes
+        self.last_row_id = last_row_id
+        self.size = size
+        self.started = time.perf_counter()
+
+
+class Metering:
+    """The bookkeeping for ``meta`` of one engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._shapes: OrderedDict[tuple[str, int], meter.Shape] = OrderedDict()
+        self._pending: list[weakref.ref[MetaRecord]] = []
+        #: The database size, cached until something may have written.
+        self.size: int | None = None
+        self._full_scan_steps = 0
+        #: The pre-update hook appends here while a measured statement runs.
+        self.events: list[meter.RowEvent] | None = None
+
+    # -- sizes ------------------------------------------------------------------------------
+
+    def current_size(self) -> int:
+        """The database size now: pages in use times the page size (cached until a write)."""
+        if self.size is None:
+            self.size = self._engine.database_size()
+        return self.size
+
+    def invalidate_size(self) -> None:
+        """Forget the cached size (a statement may have written)."""
+        self.size = None
+
+    def advance(self) -> None:
+        """Settle the size of every record still waiting for it, then forget the cache.
+
+        Call before anything that may change the database's size."""
+        pending = self._pending
+        if pending:
+            size: int | None = None
+            for ref in pending:
+                record = ref()
+                if record is not None and record.pending:
+                    if size is None:
+                        size = self.current_size()
+                    record.settle(size)
+            pending.clear()
+        self.size = None
+
+    def forget_shapes(self) -> None:
+        """Drop every cached ``Shape`` (after ``reset``)."""
+        self._shapes.clear()
+
+    # -- measuring ----------------------------------------------------------------------------
+
+    def begin(self) -> Counters:
+        """Take the counters before a group of statements inside a request.
+
+        The size is measured now: later statements of the same request may change it, so
+        these records cannot wait (only ``Engine._run_single`` defers it)."""
+        conn = self._engine.conn
+        return Counters(conn.total_changes(), conn.last_insert_rowid(), self.current_size())
+
+    def on_profile(self, event: dict[str, Any]) -> None:
+        """``trace_v2`` callback: keep the full-scan steps of the statement that finished."""
+        if not event.get("trigger"):
+            self._full_scan_steps = int(event["stmt_status"]["SQLITE_STMTSTATUS_FULLSCAN_STEP"])
+
+    def run(
+        self, piece: PiecePlan, params: Sequence[Param], is_last: bool, counters: Counters
+    ) -> Outcome:
+        """Run ``piece`` (the last of its group in a request) and attach its ``MetaRecord``."""
+        engine = self._engine
+        kind = piece.kind
+        rows: tuple[int, int] | None = None
+        estimate: Callable[[], tuple[int, int]] | None = None
+        if kind in meter.DDL_KINDS and piece.has_statement:
+            before = engine.catalog.snapshot()
+            outcome = engine.run_piece(piece, params, is_last)
+            after = engine.catalog.snapshot()
+            rows = meter.ddl_rows(kind, before, after, engine.catalog)
+        else:
+            outcome, estimate = self._run_dml(piece, params, is_last, kind)
+        conn = engine.conn
+        duration = (time.perf_counter() - counters.started) * 1000.0
+        changes = conn.total_changes() - counters.changes
+        last_row_id = conn.last_insert_rowid()
+        changed = changes != 0 or last_row_id != counters.last_row_id
+        if rows is None:
+            assert estimate is not None
+            rows = estimate()
+        self.size = None
+        size = self.current_size()
+        changed = changed or size != counters.size
+        outcome.meta = MetaRecord(duration, changes, last_row_id, changed, rows, size)
+        return outcome
+
+    def run_lone(self, piece: PiecePlan, params: Sequence[Param]) -> Outcome:
+        """Run a query or DML statement that is a request of its own (``all()``/``run()``):
+        its estimate and size wait until ``meta`` is read, or until ``advance()``."""
+        conn = self._engine.conn
+        changes_before = conn.total_changes()
+        row_id_before = conn.last_insert_rowid()
+        started = time.perf_counter()
+        outcome, estimate = self._run_dml(piece, params, True, piece.kind)
+        duration = (time.perf_counter() - started) * 1000.0
+        changes = conn.total_changes() - changes_before
+        last_row_id = conn.last_insert_rowid()
+        changed = changes != 0 or last_row_id != row_id_before
+        record = MetaRecord(
+            duration, changes, last_row_id, changed, None, None, estimate, self.current_size
+        )
+        self._pending.append(weakref.ref(record))
+        outcome.meta = record
+        return outcome
+
+    def _run_dml(
+        self, piece: PiecePlan, params: Sequence[Param], is_last: bool, kind: str
+    ) -> tuple[Outcome, Callable[[], tuple[int, int]]]:
+        engine = self._engine
+        if not piece.has_statement:
+            engine.run_piece(piece, params, is_last)  # raises "did not contain a statement"
+        shape = self._shapes.get((piece.sql, engine.auth.schema_epoch))
+        if shape is None:
+            shape = self._shape(piece.sql, kind, params)
+        events: list[meter.RowEvent] = []
+        self.events = events
+        self._full_scan_steps = 0
+        traced = shape.scans > 0
+        if traced:
+            engine.conn.trace_v2(apsw.SQLITE_TRACE_PROFILE, self.on_profile, id=self)
+        try:
+            outcome = engine.run_piece(piece, params, is_last)
+        finally:
+            self.events = None
+            if traced:
+                engine.conn.trace_v2(0, None, id=self)
+        # The closure must not hold the outcome: the outcome holds the record holding it,
+        # and a cycle would keep unread records alive (and their work pending).
+        steps = self._full_scan_steps
+        returned = len(outcome.rows)
+        changes = engine.conn.changes()
+        catalog = engine.catalog
+
+        def estimate() -> tuple[int, int]:
+            activity = meter.Activity(steps, returned, events, changes)
+            return meter.estimate(shape, activity, catalog)
+
+        if shape.counted_roots or shape.nested_scans:
+            # These read table sizes, which the next statement may change: count them now.
+            rows = estimate()
+            return outcome, lambda: rows
+        return outcome, estimate
+
+    def _shape(self, sql: str, kind: str, params: Sequence[Param]) -> meter.Shape:
+        engine = self._engine
+        key = (sql, engine.auth.schema_epoch)
+        shape = self._shapes.get(key)
+        if shape is not None:
+            return shape
+        targets = WriteTargets()
+        program: list[Any] = []
+        if kind not in ("other", "pragma"):  # ANALYZE, REINDEX, PRAGMA: row changes only
+            program = engine.explain(sql, params, targets)
+        if kind == "select" and targets.inserted:
+            kind = "insert"
+        elif kind == "select" and targets.updated_columns:
+            kind = "update"
+        elif kind == "select" and targets.deleted:
+            kind = "delete"
+        shape = meter.shape_from_program(kind, program)
+        shape.targets = targets
+        shape.written_tables = frozenset(
+            targets.inserted | targets.deleted | set(targets.updated_columns)
+        )
+        items = list(tokens(sql))
+        shape.returning = any(token.kind == "id" and token.upper == "RETURNING" for token in items)
+        shape.truncates = self._truncation(kind, [token.text for token in items])
+        self._shapes[key] = shape
+        if len(self._shapes) > _SHAPE_CACHE_SIZE:
+            self._shapes.popitem(last=False)
+        return shape
+
+    def _truncation(self, kind: str, words: list[str]) -> str | None:
+        # "DELETE FROM t" with nothing else takes SQLite's truncate path on D1.
+        if kind != "delete":
+            return None
+        words = [word for word in words if word != ";"]
+        if len(words) == 5 and words[3] == ".":
+            words = [*words[:2], words[4]]
+        if len(words) != 3 or words[1].upper() != "FROM":
+            return None
+        table = words[2].strip('"`[]')
+        return table if self._engine.catalog.truncatable(table) else None

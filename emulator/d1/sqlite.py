@@ -1,0 +1,221 @@
+"""The SQLite connection behind one D1 database, configured as workerd configures its own.
+
+One apsw connection per database: ``:memory:`` or a plain SQLite file (WAL while open,
+checkpointed and switched back to a rollback journal on close, so the file alone is the
+whole database). It is set up as ``SqliteDatabase::setupSecurity`` does - defensive mode,
+workerd's limits, the authorizer - plus what brings this engine back to D1's SQLite 3.47
+(15 significant digits for REAL text, D1's modules only; see ``compat``), foreign keys on,
+recursive triggers off, the runtime's ``_cf_METADATA`` table, and a VFS that answers "now"
+from the emulator's clock (``clockvfs``).
+
+Statements the emulator issues itself (transaction control, sizes, ``EXPLAIN``, schema
+look-ups) and those of the sqlite-utils adapter run *trusted*: no authorizer, no limits.
+Their SQL never enters the statement cache under a text a D1 statement could share:
+internal statements carry a random per-database comment, and everything else trusted runs
+uncached. (The authorizer only runs when SQLite prepares, so a cached statement keeps the
+verdict it was prepared under.)
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Final
+
+import apsw
+
+from emulator.clock import Clock
+from emulator.d1.authorizer import Authorizer
+from emulator.d1.clockvfs import ClockVFS
+from emulator.d1.constants import CF_METADATA_SQL, D1_LIMITS, FP_DIGITS, KEPT_MODULES
+
+__all__ = ["D1Sqlite"]
+
+#: Connection state D1 guarantees, put back after the sqlite-utils adapter ran.
+_STATE_PRAGMAS: Final = (
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA recursive_triggers = OFF",
+    "PRAGMA defer_foreign_keys = OFF",
+)
+
+
+class D1Sqlite:
+    """Own one configured apsw connection (hold ``lock`` while using it)."""
+
+    def __init__(
+        self, clock: Clock, path: Path | None, on_preupdate: Callable[[apsw.PreUpdate], None]
+    ) -> None:
+        self.path = path
+        self.lock = threading.RLock()
+        self.closed = False
+        self.auth = Authorizer()
+        self._vfs = ClockVFS(clock)
+        nonce = secrets.token_hex(8)
+        self._begin = f"BEGIN IMMEDIATE /* {nonce} */"
+        self._commit = f"COMMIT /* {nonce} */"
+        self._rollback = f"ROLLBACK /* {nonce} */"
+        self._size = (
+            "SELECT (SELECT page_count FROM pragma_page_count) - "
+            f"(SELECT freelist_count FROM pragma_freelist_count) /* {nonce} */"
+        )
+        self._limits_lifted = False
+        try:
+            self.conn = self._open(on_preupdate)
+        except BaseException:
+            self._vfs.close()
+            raise
+        self.cursor = self.conn.cursor()
+        self._internal_cursor = self.conn.cursor()
+        self._page_size = int(self.trusted_query("PRAGMA page_size")[0][0])
+
+    def _open(self, on_preupdate: Callable[[apsw.PreUpdate], None]) -> apsw.Connection:
+        flags = apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE
+        name = ":memory:" if self.path is None else str(self.path)
+        conn = apsw.Connection(name, flags=flags, vfs=self._vfs.vfs_name, statementcachesize=256)
+        conn.config(apsw.SQLITE_DBCONFIG_DEFENSIVE, 1)
+        conn.config(apsw.SQLITE_DBCONFIG_FP_DIGITS, FP_DIGITS)
+        self._engine_limits = {limit: conn.limit(limit) for limit in D1_LIMITS}
+        for limit, value in D1_LIMITS.items():
+            conn.limit(limit, value)
+        conn.drop_modules(KEPT_MODULES)
+        conn.authorizer = self.auth
+        # Registered for good: with a pre-update hook SQLite deletes row by row instead of
+        # truncating, and statements keep the plan they were prepared with.
+        conn.preupdate_hook(on_preupdate)
+        self.conn = conn
+        self.prepare_database()
+        return conn
+
+    def prepare_database(self) -> None:
+        """Set the journal mode and D1's connection state; create ``_cf_METADATA``."""
+        conn = self.conn
+        with self.trusted():
+            if self.path is not None:
+                conn.execute("PRAGMA journal_mode = WAL", can_cache=False)
+                conn.execute("PRAGMA synchronous = NORMAL", can_cache=False)
+            self._apply_state()
+            if conn.get_autocommit():
+                conn.execute(CF_METADATA_SQL, can_cache=False)
+        conn.set_last_insert_rowid(0)
+
+    def _apply_state(self) -> None:
+        for pragma in _STATE_PRAGMAS:
+            self.conn.execute(pragma, can_cache=False)
+
+    def check_open(self) -> None:
+        """Raise ``RuntimeError`` once the database is closed."""
+        if self.closed:
+            raise RuntimeError("this D1 database is closed")
+
+    # -- trusted work ----------------------------------------------------------------------
+
+    @contextmanager
+    def trusted(self) -> Iterator[apsw.Connection]:
+        """Run a block without D1's authorizer and limits."""
+        auth = self.auth
+        was_trusted = auth.trusted
+        lifted_here = not self._limits_lifted
+        auth.trusted = True
+        if lifted_here:
+            for limit, value in self._engine_limits.items():
+                self.conn.limit(limit, value)
+            self._limits_lifted = True
+        try:
+            yield self.conn
+        finally:
+            if lifted_here:
+                for limit, value in D1_LIMITS.items():
+                    self.conn.limit(limit, value)
+                self._limits_lifted = False
+            auth.trusted = was_trusted
+
+    def trusted_query(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        """Run ``sql`` trusted and uncached; return every row."""
+        with self.trusted():
+            return list(self.conn.execute(sql, params, can_cache=False))
+
+    def _internal(self, sql: str) -> list[tuple[Any, ...]]:
+        # The emulator's own cached statements: trusted, limits unchanged (for speed).
+        auth = self.auth
+        was_trusted = auth.trusted
+        auth.trusted = True
+        try:
+            return self._internal_cursor.execute(sql).fetchall()
+        finally:
+            auth.trusted = was_trusted
+
+    def begin(self) -> None:
+        """Open the request's transaction (``BEGIN IMMEDIATE``)."""
+        self._internal(self._begin)
+
+    def commit(self) -> None:
+        """Commit the request's transaction (raises ``apsw.ConstraintError`` for a deferred
+        constraint still violated)."""
+        self._internal(self._commit)
+
+    def rollback(self) -> None:
+        """Roll the open transaction back, if SQLite has not already."""
+        if self.conn.in_transaction:
+            self._internal(self._rollback)
+
+    def database_size(self) -> int:
+        """Pages in use times the page size, as workerd's ``getDatabaseSize``."""
+        pages = self._internal(self._size)[0][0]
+        return int(pages) * self._page_size
+
+    def settle_adapter(self) -> None:
+        """Commit what the sqlite-utils adapter left open and put D1's state back: a second
+        connection would only ever have seen committed data."""
+        with self.trusted():
+            if self.conn.in_transaction:
+                self.conn.execute("COMMIT", can_cache=False)
+            self._apply_state()
+
+    # -- whole-database operations -------------------------------------------------------
+
+    def serialize(self) -> bytes:
+        """Return the database file's bytes, with a rollback-journal header."""
+        with self.trusted():  # sqlite3_serialize runs "PRAGMA page_count" itself
+            data = self.conn.serialize("main") or b""
+        if data[18:20] == b"\x02\x02":  # WAL-mode header: present it as a plain file
+            data = data[:18] + b"\x01\x01" + data[20:]
+        return data
+
+    def reset(self) -> None:
+        """Empty the database in place (``SQLITE_DBCONFIG_RESET_DATABASE`` + ``VACUUM``);
+        the connection, and the adapters on it, stay valid."""
+        conn = self.conn
+        with self.trusted():
+            if conn.in_transaction:
+                conn.execute("ROLLBACK", can_cache=False)
+            conn.config(apsw.SQLITE_DBCONFIG_DEFENSIVE, 0)
+            conn.config(apsw.SQLITE_DBCONFIG_RESET_DATABASE, 1)
+            try:
+                conn.execute("VACUUM", can_cache=False)
+            finally:
+                conn.config(apsw.SQLITE_DBCONFIG_RESET_DATABASE, 0)
+                conn.config(apsw.SQLITE_DBCONFIG_DEFENSIVE, 1)
+        self.prepare_database()
+        self.auth.schema_epoch += 1
+
+    def close(self) -> None:
+        """Commit what the adapter left open, checkpoint a file database into its one file
+        (and back to a rollback journal), close, and unregister the clock VFS."""
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            with self.trusted():
+                if self.conn.in_transaction:
+                    self.conn.execute("COMMIT", can_cache=False)
+                if self.path is not None:
+                    self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)", can_cache=False)
+                    self.conn.execute("PRAGMA journal_mode = DELETE", can_cache=False)
+        finally:
+            self.cursor.close()
+            self._internal_cursor.close()
+            self.conn.close(force=True)
+            self._vfs.close()

@@ -1,0 +1,82 @@
+"""``D1PreparedStatement``: a SQL text, its bound parameters, and the four ways to run it.
+
+As in the Workers binding (``D1PreparedStatement`` in workerd's ``d1-api.ts``):
+``prepare()`` never fails, ``bind()`` checks types at once and returns a *new* statement,
+and each of ``first``/``all``/``run``/``raw`` is one atomic request.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from emulator.d1.binding import Param, convert_params
+from emulator.d1.constants import D1_COLUMN_NOTFOUND
+from emulator.d1.results import D1Result
+from emulator.errors import D1Error
+
+if TYPE_CHECKING:
+    from emulator.d1.database import D1Database
+
+__all__ = ["D1PreparedStatement"]
+
+
+class D1PreparedStatement:
+    """A statement made by ``D1Database.prepare(sql)``.
+
+    ``statement`` is the SQL text and ``params`` the bound values, as converted by
+    ``bind()`` (``bool`` -> ``int``, ``bytearray``/``memoryview`` -> ``bytes``).
+    """
+
+    __slots__ = ("_database", "_engine", "params", "statement")
+
+    def __init__(
+        self, database: D1Database, statement: str, params: tuple[Param, ...] = ()
+    ) -> None:
+        self._database = database
+        self._engine = database._engine
+        self.statement = statement
+        self.params = params
+
+    def bind(self, *values: object) -> D1PreparedStatement:
+        """Return a new statement with ``values`` as its parameters (replacing any bound).
+
+        Parameters are positional: ``?``, ``?NNN``, ``:name``, ``@name`` and ``$name`` all take
+        values by position, as in D1. Raises ``D1TypeError`` (a ``TypeError``) for a value D1
+        cannot bind; the count is checked when the statement runs.
+        """
+        return D1PreparedStatement(self._database, self.statement, convert_params(values))
+
+    async def first(self, column: str | None = None) -> Any:
+        """Return the first row as a ``dict``, or the value of ``column`` in it.
+
+        Returns ``None`` when there are no rows (whatever ``column`` is). Raises ``D1Error``
+        for SQL errors, and ``D1_COLUMN_NOTFOUND: Column not found (<column>)`` when rows
+        exist but ``column`` is not one of them.
+        """
+        found = self._engine.first_row(self.statement, self.params)
+        if found is None:
+            return None
+        row = dict(zip(*found, strict=True))
+        if column is None:
+            return row
+        if column not in row:
+            raise D1Error(D1_COLUMN_NOTFOUND.format(column))
+        return row[column]
+
+    async def all(self) -> D1Result:
+        """Run the statement and return every row with ``meta``. Raises ``D1Error``."""
+        return D1Result(self._engine.execute_unit(self.statement, self.params, metered=True))
+
+    async def run(self) -> D1Result:
+        """Run the statement; like ``all()`` (rows included, as Miniflare returns them)."""
+        return D1Result(self._engine.execute_unit(self.statement, self.params, metered=True))
+
+    async def raw(self, column_names: bool = False) -> list[list[Any]]:
+        """Return the rows as lists; with ``column_names`` the first list holds the names
+        (even when there are no rows). Raises ``D1Error``."""
+        outcome = self._engine.execute_unit(self.statement, self.params, metered=False)
+        rows = [list(row) for row in outcome.rows]
+        return [list(outcome.columns), *rows] if column_names else rows
+
+    def __repr__(self) -> str:
+        return f"D1PreparedStatement({self.statement!r}, params={list(self.params)!r})"

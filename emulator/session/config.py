@@ -1,0 +1,158 @@
+"""``SessionConfig``: which backend holds sessions, the cookie's name and the max age.
+
+Configs are immutable: ``SessionConfig.kv("SESSIONS").cookie_name("sid").max_age(3600)``
+builds a new config at each step, and every step is validated, so a config that would fail
+at request time (a KV max age under 60 s, a table name that is not an identifier) fails
+where it is written instead.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from emulator.session import constants as c
+from emulator.session.errors import CfArgumentError
+
+__all__ = [
+    "D1Backend",
+    "KVBackend",
+    "SessionConfig",
+    "validate_binding_name",
+    "validate_cookie_name",
+    "validate_table_name",
+]
+
+
+def validate_binding_name(name: object) -> str:
+    """Return ``name`` if it can name a binding; raise ``CfArgumentError`` otherwise."""
+    if not isinstance(name, str) or not c.BINDING_NAME_PATTERN.fullmatch(name):
+        raise CfArgumentError(c.INVALID_BINDING_NAME.format(name=name))
+    return name
+
+
+def validate_table_name(table: object) -> str:
+    """Return ``table`` if it is safe to write unquoted into SQL; raise ``CfArgumentError``."""
+    if not isinstance(table, str) or not c.TABLE_NAME_PATTERN.fullmatch(table):
+        raise CfArgumentError(c.INVALID_TABLE_NAME.format(table=table))
+    if table.upper() in c.SQL_KEYWORDS:
+        raise CfArgumentError(c.TABLE_NAME_IS_KEYWORD.format(table=table))
+    # SQLite reserves "sqlite_" in any case; D1's "_cf_" check is case-sensitive.
+    if table.lower().startswith("sqlite_") or table.startswith("_cf_"):
+        raise CfArgumentError(c.TABLE_NAME_RESERVED.format(table=table))
+    return table
+
+
+def validate_cookie_name(name: object) -> str:
+    """Return ``name`` if it is an RFC 6265 cookie name; raise ``CfArgumentError``."""
+    if not isinstance(name, str) or not c.COOKIE_NAME_PATTERN.fullmatch(name):
+        raise CfArgumentError(c.INVALID_COOKIE_NAME.format(name=name))
+    return name
+
+
+@dataclass(frozen=True, slots=True)
+class KVBackend:
+    """Sessions in a Workers KV namespace, under ``session:<id>``, expiring by TTL."""
+
+    binding: str
+
+
+@dataclass(frozen=True, slots=True)
+class D1Backend:
+    """Sessions in a D1 table with the seed's schema, filtered by ``expires_at``."""
+
+    binding: str
+    table: str
+
+
+@dataclass(frozen=True, slots=True)
+class SessionConfig:
+    """Where sessions live and how their cookie looks; build with ``kv()`` or ``d1()``.
+
+    ``cookie`` is the cookie's name and ``max_age_secs`` both the cookie's ``Max-Age`` and
+    the backend expiry (KV ``expiration_ttl``, D1 ``expires_at``). Constructing a config
+    that could never work raises ``CfArgumentError``.
+    """
+
+    backend: KVBackend | D1Backend
+    cookie: str = c.DEFAULT_COOKIE_NAME
+    max_age_secs: int = c.DEFAULT_MAX_AGE
+
+    def __post_init__(self) -> None:
+        validate_binding_name(self.backend.binding)
+        if isinstance(self.backend, D1Backend):
+            validate_table_name(self.backend.table)
+        validate_cookie_name(self.cookie)
+        self._validate_max_age(self.max_age_secs)
+
+    def _validate_max_age(self, secs: object) -> None:
+        if isinstance(secs, bool) or not isinstance(secs, int):
+            raise CfArgumentError(c.MAX_AGE_NOT_INT.format(type=type(secs).__name__))
+        if isinstance(self.backend, KVBackend):
+            if secs < c.KV_MIN_EXPIRATION_TTL:
+                raise CfArgumentError(c.KV_MAX_AGE_TOO_SHORT.format(secs=secs))
+        elif secs < c.D1_MIN_MAX_AGE:
+            raise CfArgumentError(c.MAX_AGE_TOO_SHORT.format(minimum=c.D1_MIN_MAX_AGE, secs=secs))
+        if secs > c.MAX_MAX_AGE:
+            raise CfArgumentError(c.MAX_AGE_TOO_LONG.format(secs=secs))
+
+    @classmethod
+    def kv(cls, binding: str) -> SessionConfig:
+        """Keep sessions in the KV namespace bound as ``binding``.
+
+        Raises ``CfArgumentError`` if ``binding`` is not a binding name.
+        """
+        return cls(KVBackend(binding))
+
+    @classmethod
+    def d1(cls, binding: str, table: str) -> SessionConfig:
+        """Keep sessions in ``table`` of the D1 database bound as ``binding``.
+
+        The table needs the seed's schema (``create_table`` makes it). Raises
+        ``CfArgumentError`` if ``table`` is not a plain SQL identifier, is an SQL keyword,
+        or starts with ``sqlite_`` or ``_cf_``.
+        """
+        return cls(D1Backend(binding, table))
+
+    def cookie_name(self, name: str) -> SessionConfig:
+        """Return a copy using cookie ``name``; raise ``CfArgumentError`` if not a token."""
+        return dataclasses.replace(self, cookie=name)
+
+    def max_age(self, secs: int) -> SessionConfig:
+        """Return a copy whose sessions live ``secs`` seconds after their last save.
+
+        Raises ``CfArgumentError`` for a non-int, for less than 60 on KV (KV refuses such
+        an ``expiration_ttl``), less than 1 on D1, or more than 2147483647.
+        """
+        return dataclasses.replace(self, max_age_secs=secs)
+
+    # -- D1 helpers for tests and development (not in the seed) --------------------------------
+
+    @property
+    def schema_sql(self) -> str:
+        """The seed's ``CREATE TABLE`` for this D1 config (``IF NOT EXISTS``)."""
+        return c.D1_SCHEMA.format(table=self._d1_backend("schema_sql").table)
+
+    async def create_table(self, db: Any) -> None:
+        """Create the seed's session table in the D1 binding ``db`` unless it exists.
+
+        Raises ``CfArgumentError`` on a KV config; the binding's error if the SQL fails.
+        """
+        table = self._d1_backend("create_table").table
+        await db.prepare(c.D1_SCHEMA.format(table=table)).run()
+
+    async def purge_expired(self, db: Any) -> int:
+        """Delete expired rows from the D1 binding ``db``; return how many went.
+
+        The seed only filters expired rows when reading, so the table grows until purged.
+        Raises ``CfArgumentError`` on a KV config; the binding's error if the SQL fails.
+        """
+        table = self._d1_backend("purge_expired").table
+        result = await db.prepare(c.D1_PURGE.format(table=table)).run()
+        return int(result.meta["changes"])
+
+    def _d1_backend(self, method: str) -> D1Backend:
+        if not isinstance(self.backend, D1Backend):
+            raise CfArgumentError(c.NOT_D1_CONFIG.format(method=method))
+        return self.backend

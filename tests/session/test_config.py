@@ -1,0 +1,212 @@
+"""``SessionConfig``: the seed's builders, immutable, validated when built."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import apsw
+import pytest
+
+from emulator import Emulator, ManualClock
+from emulator.session import CfArgumentError, D1Backend, KVBackend, SessionConfig
+from emulator.session import constants as c
+from session.helpers import START
+
+
+def test_kv_config_has_the_seeds_defaults() -> None:
+    config = SessionConfig.kv("SESSIONS")
+    assert config.backend == KVBackend("SESSIONS")
+    assert config.cookie == "__session"
+    assert config.max_age_secs == 86400
+
+
+def test_d1_config_has_the_seeds_defaults() -> None:
+    config = SessionConfig.d1("DB", "sessions")
+    assert config.backend == D1Backend("DB", "sessions")
+    assert (config.cookie, config.max_age_secs) == ("__session", 86400)
+
+
+def test_builders_return_new_configs_and_leave_the_original_alone() -> None:
+    base = SessionConfig.kv("SESSIONS")
+    built = base.cookie_name("__Host-sid").max_age(3600)
+    assert (built.cookie, built.max_age_secs) == ("__Host-sid", 3600)
+    assert (base.cookie, base.max_age_secs) == ("__session", 86400)
+    assert built.backend is base.backend
+
+
+def test_configs_are_immutable_and_hashable() -> None:
+    config = SessionConfig.kv("SESSIONS")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.cookie = "other"  # type: ignore[misc]
+    assert hash(config) == hash(SessionConfig.kv("SESSIONS"))
+    assert config == SessionConfig.kv("SESSIONS")
+
+
+@pytest.mark.parametrize(
+    ("secs", "message"),
+    [
+        (59, c.KV_MAX_AGE_TOO_SHORT.format(secs=59)),
+        (1, c.KV_MAX_AGE_TOO_SHORT.format(secs=1)),
+        (0, c.KV_MAX_AGE_TOO_SHORT.format(secs=0)),
+        (-5, c.KV_MAX_AGE_TOO_SHORT.format(secs=-5)),
+        (2_147_483_648, c.MAX_AGE_TOO_LONG.format(secs=2_147_483_648)),
+        (60.0, c.MAX_AGE_NOT_INT.format(type="float")),
+        (True, c.MAX_AGE_NOT_INT.format(type="bool")),
+        ("3600", c.MAX_AGE_NOT_INT.format(type="str")),
+    ],
+)
+def test_kv_max_age_is_refused_when_the_config_is_built(secs: object, message: str) -> None:
+    with pytest.raises(CfArgumentError) as caught:
+        SessionConfig.kv("SESSIONS").max_age(secs)  # type: ignore[arg-type]
+    assert str(caught.value) == message
+
+
+def test_kv_max_age_message_quotes_the_kv_error_it_prevents() -> None:
+    with pytest.raises(CfArgumentError) as caught:
+        SessionConfig.kv("SESSIONS").max_age(59)
+    assert str(caught.value) == (
+        "max_age of 59 seconds is too short for a KV session: KV refuses expiration_ttl "
+        "under 60 seconds (KV PUT failed: 400 Invalid expiration_ttl of 59. Expiration TTL "
+        "must be at least 60.), so every request that saves the session would fail"
+    )
+
+
+@pytest.mark.parametrize("secs", [60, 61, 86400, 2_147_483_647])
+def test_kv_max_age_of_60_seconds_or_more_is_accepted(secs: int) -> None:
+    assert SessionConfig.kv("SESSIONS").max_age(secs).max_age_secs == secs
+
+
+@pytest.mark.parametrize(
+    ("secs", "message"),
+    [
+        (0, "max_age must be at least 1 second, got 0"),
+        (-1, "max_age must be at least 1 second, got -1"),
+        (2_147_483_648, c.MAX_AGE_TOO_LONG.format(secs=2_147_483_648)),
+    ],
+)
+def test_d1_max_age_must_be_positive(secs: int, message: str) -> None:
+    with pytest.raises(CfArgumentError) as caught:
+        SessionConfig.d1("DB", "sessions").max_age(secs)
+    assert str(caught.value) == message
+
+
+def test_d1_max_age_may_be_under_a_minute() -> None:
+    assert SessionConfig.d1("DB", "sessions").max_age(1).max_age_secs == 1
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("sessions; DROP TABLE users", c.INVALID_TABLE_NAME),
+        ("sessions--", c.INVALID_TABLE_NAME),
+        ('"sessions"', c.INVALID_TABLE_NAME),
+        ("main.sessions", c.INVALID_TABLE_NAME),
+        ("1sessions", c.INVALID_TABLE_NAME),
+        ("", c.INVALID_TABLE_NAME),
+        ("séssions", c.INVALID_TABLE_NAME),
+        ("a" * 129, c.INVALID_TABLE_NAME),
+        ("select", c.TABLE_NAME_IS_KEYWORD),
+        ("Table", c.TABLE_NAME_IS_KEYWORD),
+        ("WHERE", c.TABLE_NAME_IS_KEYWORD),
+        ("sqlite_sessions", c.TABLE_NAME_RESERVED),
+        ("SQLITE_x", c.TABLE_NAME_RESERVED),
+        ("_cf_sessions", c.TABLE_NAME_RESERVED),
+    ],
+)
+def test_d1_table_name_is_validated_as_an_identifier(table: str, message: str) -> None:
+    with pytest.raises(CfArgumentError) as caught:
+        SessionConfig.d1("DB", table)
+    assert str(caught.value) == message.format(table=table)
+
+
+def test_table_name_message_reads_as_written() -> None:
+    with pytest.raises(CfArgumentError) as caught:
+        SessionConfig.d1("DB", "x; DROP TABLE users")
+    assert str(caught.value) == (
+        "invalid D1 session table name 'x; DROP TABLE users': use letters, digits and '_', "
+        "not starting with a digit (the name is written into the session SQL unquoted)"
+    )
+
+
+@pytest.mark.parametrize("table", ["sessions", "user_sessions", "_s", "Sessions2", "_CF_x"])
+def test_plain_identifiers_are_accepted_as_table_names(table: str) -> None:
+    assert SessionConfig.d1("DB", table).backend == D1Backend("DB", table)
+
+
+def test_keyword_list_is_sqlites_own() -> None:
+    assert {word.upper() for word in apsw.keywords} == c.SQL_KEYWORDS
+
+
+@pytest.mark.parametrize("binding", ["", "1DB", "my-db", "DB.x", "a b", None, "x" * 129])
+def test_binding_name_must_be_a_javascript_identifier(binding: object) -> None:
+    with pytest.raises(CfArgumentError) as caught:
+        SessionConfig.kv(binding)  # type: ignore[arg-type]
+    assert str(caught.value) == c.INVALID_BINDING_NAME.format(name=binding)
+
+
+@pytest.mark.parametrize("name", ["", "a b", "a;b", "a=b", "sé", 'a"b', "a,b", "a\r\nX: y", None])
+def test_cookie_name_must_be_an_rfc6265_token(name: object) -> None:
+    with pytest.raises(CfArgumentError) as caught:
+        SessionConfig.kv("SESSIONS").cookie_name(name)  # type: ignore[arg-type]
+    assert str(caught.value) == c.INVALID_COOKIE_NAME.format(name=name)
+
+
+@pytest.mark.parametrize("name", ["sid", "__Host-session", "__Secure-sid", "a.b!#$%&'*+^_`|~"])
+def test_token_cookie_names_are_accepted(name: str) -> None:
+    assert SessionConfig.kv("SESSIONS").cookie_name(name).cookie == name
+
+
+def test_config_errors_are_value_errors() -> None:
+    with pytest.raises(ValueError, match="too short for a KV session"):
+        SessionConfig.kv("SESSIONS").max_age(10)
+
+
+def test_schema_sql_is_the_seeds_documented_schema() -> None:
+    assert SessionConfig.d1("DB", "sessions").schema_sql == (
+        "CREATE TABLE IF NOT EXISTS sessions "
+        "(id TEXT PRIMARY KEY, data TEXT NOT NULL, expires_at INTEGER NOT NULL)"
+    )
+
+
+@pytest.mark.parametrize("method", ["create_table", "purge_expired"])
+async def test_d1_helpers_refuse_a_kv_config(method: str) -> None:
+    helper = getattr(SessionConfig.kv("SESSIONS"), method)
+    with pytest.raises(CfArgumentError) as caught:
+        await helper(object())
+    assert str(caught.value) == c.NOT_D1_CONFIG.format(method=method)
+
+
+def test_schema_sql_refuses_a_kv_config() -> None:
+    with pytest.raises(CfArgumentError) as caught:
+        _ = SessionConfig.kv("SESSIONS").schema_sql
+    assert str(caught.value) == c.NOT_D1_CONFIG.format(method="schema_sql")
+
+
+async def test_create_table_makes_the_seeds_table_and_is_idempotent() -> None:
+    with Emulator(clock=ManualClock(start=START)) as emulator:
+        db = emulator.d1("DB")
+        config = SessionConfig.d1("DB", "web_sessions")
+        await config.create_table(db)
+        await config.create_table(db)
+        columns = (await db.prepare("PRAGMA table_info(web_sessions)").all()).results
+        assert [(col["name"], col["type"], col["notnull"], col["pk"]) for col in columns] == [
+            ("id", "TEXT", 0, 1),
+            ("data", "TEXT", 1, 0),
+            ("expires_at", "INTEGER", 1, 0),
+        ]
+
+
+async def test_purge_expired_deletes_only_rows_whose_time_has_come() -> None:
+    clock = ManualClock(start=START)
+    with Emulator(clock=clock) as emulator:
+        db = emulator.d1("DB")
+        config = SessionConfig.d1("DB", "sessions")
+        await config.create_table(db)
+        insert = "INSERT INTO sessions (id, data, expires_at) VALUES (?, '{}', ?)"
+        for name, expires_at in [("a", START - 1), ("b", START), ("c", START + 1)]:
+            await db.prepare(insert).bind(f"session:{name}", expires_at).run()
+        assert await config.purge_expired(db) == 2
+        remaining = await db.prepare("SELECT id FROM sessions").all()
+        assert [row["id"] for row in remaining.results] == ["session:c"]
+        clock.shift(1)
+        assert await config.purge_expired(db) == 1
