@@ -104,7 +104,9 @@ def main() -> None:
         exit_code = pytest.main(
             [
                 str(root),
-                "-q",
+                # The terminal reporter's 1500 progress dots would bury the figures.
+                "-p",
+                "no:terminal",
                 "-p",
                 "no:cacheprovider",
                 "--rootdir",

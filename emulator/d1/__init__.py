@@ -9,7 +9,7 @@ Module map (imports go down the list)::
     dbapi       the sqlite3-style adapter sqlite-utils runs on
     engine      requests: transactions, statements, errors
     metering    meta bookkeeping          metadata  MetaRecord       outcome  Outcome
-    meter       rows_read / rows_written  schema    schema facts     planning per-SQL plans
+    row_counts  rows_read / rows_written  schema    schema facts     planning per-SQL plans
     sqlite      the configured apsw connection
     authorizer  workerd's SQL restrictions          compat    SQLite 3.47 behaviour
     clockvfs    the emulator clock behind every time function

@@ -1,7 +1,7 @@
 """``meta`` as recorded when a statement runs, turned into D1's dict when first read.
 
 Counters are taken while the statement runs. Two parts cost more: the database size
-(``size_after``, a query) and the ``rows_read``/``rows_written`` estimate (``meter``, which
+(``size_after``, a query) and the ``rows_read``/``rows_written`` estimate (``row_counts``, which
 reads cached schema facts). A single statement's record may leave them to be worked out
 later: the engine keeps such records (weakly) and settles them before anything can change
 the size or the schema (the next writing request, the sqlite-utils adapter, ``reset``), so

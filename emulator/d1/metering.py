@@ -6,7 +6,7 @@ For a metered statement the engine asks this module to:
   pre-update hook's row changes, switching the profile trace on only for statements that
   scan (the trace times every statement through the clock VFS, which costs);
 - count ``changes`` (``total_changes()`` before and after), ``last_row_id`` and ``duration``;
-- estimate ``rows_read`` / ``rows_written`` (``meter``) and take the database size.
+- estimate ``rows_read`` / ``rows_written`` (``row_counts``) and take the database size.
 
 The size and the rows estimate are the costly parts. A query or DML statement that is a
 request of its own (``all()``/``run()``; its ``changed_db`` follows from ``changes`` and
@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import apsw
 
-from emulator.d1 import meter
+from emulator.d1 import row_counts
 from emulator.d1.authorizer import WriteTargets
 from emulator.d1.binding import Param
 from emulator.d1.metadata import MetaRecord
@@ -60,13 +60,13 @@ class Metering:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._shapes: OrderedDict[tuple[str, int], meter.Shape] = OrderedDict()
+        self._shapes: OrderedDict[tuple[str, int], row_counts.Shape] = OrderedDict()
         self._pending: list[weakref.ref[MetaRecord]] = []
         #: The database size, cached until something may have written.
         self.size: int | None = None
         self._full_scan_steps = 0
         #: The pre-update hook appends here while a measured statement runs.
-        self.events: list[meter.RowEvent] | None = None
+        self.events: list[row_counts.RowEvent] | None = None
 
     # -- sizes ------------------------------------------------------------------------------
 
@@ -123,11 +123,11 @@ class Metering:
         kind = piece.kind
         rows: tuple[int, int] | None = None
         estimate: Callable[[], tuple[int, int]] | None = None
-        if kind in meter.DDL_KINDS and piece.has_statement:
+        if kind in row_counts.DDL_KINDS and piece.has_statement:
             before = engine.catalog.snapshot()
             outcome = engine.run_piece(piece, params, is_last)
             after = engine.catalog.snapshot()
-            rows = meter.ddl_rows(kind, before, after, engine.catalog)
+            rows = row_counts.ddl_rows(kind, before, after, engine.catalog)
         else:
             outcome, estimate = self._run_dml(piece, params, is_last, kind)
         conn = engine.conn
@@ -172,7 +172,7 @@ class Metering:
         shape = self._shapes.get((piece.sql, engine.auth.schema_epoch))
         if shape is None:
             shape = self._shape(piece.sql, kind, params)
-        events: list[meter.RowEvent] = []
+        events: list[row_counts.RowEvent] = []
         self.events = events
         self._full_scan_steps = 0
         traced = shape.scans > 0
@@ -192,8 +192,8 @@ class Metering:
         catalog = engine.catalog
 
         def estimate() -> tuple[int, int]:
-            activity = meter.Activity(steps, returned, events, changes)
-            return meter.estimate(shape, activity, catalog)
+            activity = row_counts.Activity(steps, returned, events, changes)
+            return row_counts.estimate(shape, activity, catalog)
 
         if shape.counted_roots or shape.nested_scans:
             # These read table sizes, which the next statement may change: count them now.
@@ -201,7 +201,7 @@ class Metering:
             return outcome, lambda: rows
         return outcome, estimate
 
-    def _shape(self, sql: str, kind: str, params: Sequence[Param]) -> meter.Shape:
+    def _shape(self, sql: str, kind: str, params: Sequence[Param]) -> row_counts.Shape:
         engine = self._engine
         key = (sql, engine.auth.schema_epoch)
         shape = self._shapes.get(key)
@@ -217,7 +217,7 @@ class Metering:
             kind = "update"
         elif kind == "select" and targets.deleted:
             kind = "delete"
-        shape = meter.shape_from_program(kind, program)
+        shape = row_counts.shape_from_program(kind, program)
         shape.targets = targets
         shape.written_tables = frozenset(
             targets.inserted | targets.deleted | set(targets.updated_columns)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from emulator.d1.meter import SchemaSnapshot
+from emulator.d1.row_counts import SchemaSnapshot
 from emulator.d1.splitting import tokens
 
 __all__ = ["SchemaCatalog", "quote_identifier"]
@@ -24,7 +24,7 @@ def quote_identifier(name: str) -> str:
 
 
 class SchemaCatalog:
-    """Answer ``meter.SchemaInfo`` questions from the live schema."""
+    """Answer ``row_counts.SchemaInfo`` questions from the live schema."""
 
     def __init__(self, query: Query, epoch: Callable[[], int]) -> None:
         self._query = query
