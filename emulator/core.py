@@ -207,10 +207,7 @@ class Emulator:
         with self._lock:
             self._check_open()
             record = self._records.get(name)
-            if record is not None and record.kind != kind:
-                raise ValueError(
-                    f"binding {name!r} is a {record.kind.upper()} binding, not {kind.upper()}"
-                )
+            _check_kind(record, kind)
             if (kind, binding_id) not in self._resources:
                 # A config names what exists; a title clash must not stop it loading.
                 self._add_resource(
@@ -243,10 +240,7 @@ class Emulator:
         with self._lock:
             self._check_open()
             record = self._records.get(name)
-            if record is not None and record.kind != kind:
-                raise ValueError(
-                    f"binding {name!r} is a {record.kind.upper()} binding, not {kind.upper()}"
-                )
+            _check_kind(record, kind)
             if record is not None and binding_id is not None and binding_id != record.id:
                 raise ValueError(
                     f"binding {name!r} already has id {record.id!r}, not {binding_id!r}"
@@ -457,3 +451,11 @@ class Emulator:
     def __repr__(self) -> str:
         where = "memory" if self.persist_to is None else str(self.persist_to)
         return f"Emulator({where}, clock={self.clock!r}, bindings={self.binding_names()})"
+
+
+def _check_kind(record: BindingRecord | None, kind: BindingKind) -> None:
+    """Refuse to use a KV binding's name for D1, or the reverse."""
+    if record is not None and record.kind != kind:
+        raise ValueError(
+            f"binding {record.name!r} is a {record.kind.upper()} binding, not {kind.upper()}"
+        )

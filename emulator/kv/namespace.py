@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import builtins
 import math
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any, Literal, NoReturn, overload
 
@@ -64,6 +64,15 @@ BulkKeys = builtins.list[str] | tuple[str, ...]
 
 def _not_string(method: str, expected: str = "string") -> NoReturn:
     raise KVArgumentError(c.KEY_NOT_STRING.format(method=method, expected=expected))
+
+
+def _decoder(type: str) -> Callable[[bytes], Any]:
+    # Checked only once the key exists: the runtime returns null for a missing key whatever
+    # the type, and refuses an unknown type only when there is a value to decode.
+    try:
+        return DECODERS[type]
+    except (KeyError, TypeError):
+        raise KVArgumentError(c.UNKNOWN_TYPE) from None
 
 
 class KVNamespace(KVTestHelpers):
@@ -164,11 +173,7 @@ class KVNamespace(KVTestHelpers):
         row = self._read(key, cache_ttl)
         if row is None:
             return None
-        try:
-            decode = DECODERS[type]
-        except (KeyError, TypeError):
-            raise KVArgumentError(c.UNKNOWN_TYPE) from None
-        return decode(row[2])
+        return _decoder(type)(row[2])
 
     @overload
     async def get_with_metadata(
@@ -195,12 +200,7 @@ class KVNamespace(KVTestHelpers):
         row = self._read(key, cache_ttl)
         if row is None:
             return KVValueWithMetadata(None)
-        try:
-            decode = DECODERS[type]
-        except (KeyError, TypeError):
-            raise KVArgumentError(c.UNKNOWN_TYPE) from None
-        metadata = row[1]
-        return KVValueWithMetadata(decode(row[2]), parse_metadata(metadata))
+        return KVValueWithMetadata(_decoder(type)(row[2]), parse_metadata(row[1]))
 
     def _read(self, key: str, cache_ttl: Any) -> StoredRow | None:
         if cache_ttl is None:

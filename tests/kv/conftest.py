@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from emulator import KVNamespace, ManualClock
-from kv.helpers import START
+from tests.kv.helpers import START
 
 
 @pytest.fixture

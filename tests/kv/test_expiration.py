@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from emulator import KVArgumentError, KVError, KVNamespace, ManualClock
-from kv.helpers import START
+from tests.kv.helpers import START
 
 OUT_OF_RANGE = "Value out of range. Must be between -2147483648 and 2147483647 (inclusive)."
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from emulator import KVArgumentError, KVEntry, KVError, KVNamespace, ManualClock
-from kv.helpers import START
+from tests.kv.helpers import START
 
 
 async def stream(*parts: bytes) -> AsyncIterator[bytes]:

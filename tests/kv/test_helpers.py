@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from emulator import KVArgumentError, KVEntry, KVError, KVNamespace, ManualClock
-from kv.helpers import START
+from tests.kv.helpers import START
 
 
 async def test_snapshot_shows_live_entries_in_key_order(

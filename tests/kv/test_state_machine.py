@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from emulator import KVListKey, KVNamespace, KVValueWithMetadata, ManualClock
-from kv.helpers import START
+from tests.kv.helpers import START
 
 T = TypeVar("T")
 

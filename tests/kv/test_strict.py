@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from emulator import Emulator, KVError, KVNamespace, KVValueWithMetadata, ManualClock
-from kv.helpers import START
+from tests.kv.helpers import START
 
 # -- 1 write per second per key -----------------------------------------------------------
 

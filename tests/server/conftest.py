@@ -10,7 +10,7 @@ from cloudflare import AsyncCloudflare, Cloudflare
 
 from emulator import Emulator, ManualClock
 from emulator.server import RestApi, create_app
-from server.helpers import START, TOKEN, LiveServer
+from tests.server.helpers import START, TOKEN, LiveServer
 
 
 @pytest.fixture

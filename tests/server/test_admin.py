@@ -9,7 +9,7 @@ from freezegun import freeze_time
 
 from emulator import Emulator, ManualClock, SystemClock
 from emulator.server import OffsetClock, RestApi
-from server.helpers import KV_BASE, START, call, error_of
+from tests.server.helpers import KV_BASE, START, call, error_of
 
 ADMIN = "/__emulator"
 

@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient
 from emulator import Emulator
 from emulator.server import create_app
 from emulator.server.app import REST_API
-from server.helpers import KV_BASE
+from tests.server.helpers import KV_BASE
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
 

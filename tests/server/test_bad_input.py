@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from emulator import Emulator, ManualClock
 from emulator.kv.results import KVEntry
 from emulator.server import ApiRequest, RestApi
-from server.helpers import START
+from tests.server.helpers import START
 
 KV_ID = "0123456789abcdef0123456789abcdef"
 D1_ID = "11111111-2222-3333-4444-555555555555"

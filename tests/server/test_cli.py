@@ -24,7 +24,7 @@ from emulator.server import OffsetClock
 from emulator.server.cli import READY_PREFIX, build_parser, choose_layout, open_emulator
 from emulator.server.wrangler_layout import WranglerLayout
 from emulator.wrangler import load_wrangler_config
-from server.helpers import ACCOUNT
+from tests.server.helpers import ACCOUNT
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 

@@ -10,7 +10,7 @@ import pytest
 
 from emulator import Emulator, ManualClock
 from emulator.core import DuplicateTitleError, EmulatorLayout, default_binding_id
-from server.helpers import START
+from tests.server.helpers import START
 
 
 def test_created_resources_get_cloudflare_shaped_random_ids(emu: Emulator) -> None:

@@ -10,7 +10,7 @@ from cloudflare import AsyncCloudflare, BadRequestError, Cloudflare, NotFoundErr
 
 from emulator import D1Database, Emulator
 from emulator.server import RestApi
-from server.helpers import ACCOUNT, D1_BASE, call, error_of
+from tests.server.helpers import ACCOUNT, D1_BASE, call, error_of
 
 
 @pytest.fixture

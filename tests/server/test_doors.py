@@ -9,7 +9,7 @@ from cloudflare import Cloudflare
 
 from emulator import Emulator
 from emulator.server import mock_cloudflare_api
-from server.helpers import ACCOUNT, TOKEN, LiveServer
+from tests.server.helpers import ACCOUNT, TOKEN, LiveServer
 
 Write = Callable[[str, bytes], None]
 Read = Callable[[str], bytes | None]

@@ -8,7 +8,7 @@ import pytest
 
 from emulator import D1Error, D1TypeError, KVArgumentError, KVError
 from emulator.server.errors import ApiError, error_response, kv_error_text
-from server.helpers import error_of
+from tests.server.helpers import error_of
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from cloudflare import APIStatusError, AsyncCloudflare, BadRequestError, Cloudfl
 
 from emulator import Emulator, ManualClock
 from emulator.server import RestApi
-from server.helpers import ACCOUNT, KV_BASE, START, call, error_of
+from tests.server.helpers import ACCOUNT, KV_BASE, START, call, error_of
 
 
 def test_lists_namespaces_created_in_process_by_their_binding_name(

@@ -11,7 +11,7 @@ from cloudflare import APIStatusError, BadRequestError, Cloudflare, NotFoundErro
 from emulator import Emulator, KVNamespace, ManualClock
 from emulator.kv.results import KVEntry
 from emulator.server import RestApi
-from server.helpers import ACCOUNT, KV_BASE, START, call, error_of
+from tests.server.helpers import ACCOUNT, KV_BASE, START, call, error_of
 
 KEYS = ["simple", "user:1/a b?c", "pct%41literal", "uni-é✓", "a/../b", "./x", "😀", " ", "a#b"]
 

@@ -13,7 +13,7 @@ from emulator import KVNamespace, ManualClock
 from emulator.kv.results import KVEntry
 from emulator.kv.storage import WriteRow
 from emulator.server.miniflare_kv import MiniflareKVStore, prefix_upper_bound
-from server.helpers import START
+from tests.server.helpers import START
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from cloudflare import AsyncCloudflare, AuthenticationError, Cloudflare, NotFoun
 
 from emulator import Emulator
 from emulator.server import RespxHandler, RestApi, mock_cloudflare_api
-from server.helpers import ACCOUNT, TOKEN
+from tests.server.helpers import ACCOUNT, TOKEN
 
 
 def test_the_sync_sdk_works_unchanged_against_the_mock(emu: Emulator) -> None:

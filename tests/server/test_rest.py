@@ -10,7 +10,7 @@ from emulator import Emulator
 from emulator.server import ApiRequest, RestApi
 from emulator.server.envelope import ApiResponse
 from emulator.server.rest import run_without_loop
-from server.helpers import KV_BASE, TOKEN, call, error_of
+from tests.server.helpers import KV_BASE, TOKEN, call, error_of
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,7 @@ from emulator.server.wrangler_layout import (
     wrangler_root,
 )
 from emulator.wrangler import load_wrangler_config
-from server.helpers import START
+from tests.server.helpers import START
 
 KV_ID = "0123456789abcdef0123456789abcdef"
 D1_ID = "11111111-2222-3333-4444-555555555555"

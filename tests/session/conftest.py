@@ -17,7 +17,7 @@ from aiohttp.typedefs import Middleware
 
 from emulator import Emulator, ManualClock
 from emulator.session import Handler, SessionConfig
-from session.helpers import START, TABLE, Backend, Recorder, RecordingEnv
+from tests.session.helpers import START, TABLE, Backend, Recorder, RecordingEnv
 
 HandlerFn = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

@@ -14,8 +14,8 @@ from aiohttp import web
 
 from emulator import cf
 from emulator.session import constants as c
-from session.conftest import ClientFactory
-from session.helpers import Backend, RecordingEnv, cookie_header, session_id_of
+from tests.session.conftest import ClientFactory
+from tests.session.helpers import Backend, RecordingEnv, cookie_header, session_id_of
 
 VALID = "3f1d2c4b-5a6e-4f70-8a9b-0c1d2e3f4a5b"
 

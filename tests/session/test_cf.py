@@ -11,8 +11,8 @@ from aiohttp import web
 
 from emulator import cf
 from emulator.session import constants as c
-from session.conftest import ClientFactory
-from session.helpers import Backend, set_cookies
+from tests.session.conftest import ClientFactory
+from tests.session.helpers import Backend, set_cookies
 
 
 @pytest.mark.parametrize(

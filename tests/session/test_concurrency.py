@@ -12,8 +12,8 @@ import asyncio
 from aiohttp import TCPConnector, web
 
 from emulator import cf
-from session.conftest import ClientFactory
-from session.helpers import Backend, RecordingEnv, cookie_header, parsed_cookie, session_id_of
+from tests.session.conftest import ClientFactory
+from tests.session.helpers import Backend, RecordingEnv, cookie_header, parsed_cookie, session_id_of
 
 N = 200
 

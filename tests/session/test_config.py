@@ -10,7 +10,7 @@ import pytest
 from emulator import Emulator, ManualClock
 from emulator.session import CfArgumentError, D1Backend, KVBackend, SessionConfig
 from emulator.session import constants as c
-from session.helpers import START
+from tests.session.helpers import START
 
 
 def test_kv_config_has_the_seeds_defaults() -> None:

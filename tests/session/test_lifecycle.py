@@ -11,8 +11,8 @@ from aiohttp.typedefs import Handler as AiohttpHandler
 from emulator import cf
 from emulator.session import Handler, SessionConfig, SessionError
 from emulator.session import constants as c
-from session.conftest import ClientFactory
-from session.helpers import (
+from tests.session.conftest import ClientFactory
+from tests.session.helpers import (
     Backend,
     RecordingEnv,
     cookie_header,

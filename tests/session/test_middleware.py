@@ -13,8 +13,8 @@ from aiohttp.typedefs import Handler as AiohttpHandler
 from emulator import cf
 from emulator.session import CfError, Handler, SessionConfig, SessionError
 from emulator.session import constants as c
-from session.conftest import ClientFactory
-from session.helpers import Backend, cookie_header, parsed_cookie, session_id_of, set_cookies
+from tests.session.conftest import ClientFactory
+from tests.session.helpers import Backend, cookie_header, parsed_cookie, session_id_of, set_cookies
 
 
 async def set_user(request: web.Request) -> web.Response:
