@@ -71,6 +71,8 @@ class D1DatabaseConfig:
     database_name: str
     migrations_dir: Path
     preview_database_id: str | None = None
+    #: wrangler's ``migrations_table``; ``None`` means its default, ``d1_migrations``.
+    migrations_table: str | None = None
 
     @property
     def local_id(self) -> str:
@@ -195,6 +197,7 @@ def _d1_entry(entry: dict[str, Any], where: str, base: Path) -> D1DatabaseConfig
         database_name=database_name,
         migrations_dir=base / (migrations or DEFAULT_MIGRATIONS_DIR),
         preview_database_id=preview_id,
+        migrations_table=_string(entry, "migrations_table", where, required=False),
     )
 
 

@@ -37,8 +37,8 @@ def build_emulator(settings: Settings) -> Emulator:
                 emulator.kv(settings.kv_binding)
             if settings.d1_binding is not None:
                 emulator.d1(settings.d1_binding)
-        for binding, folder in settings.migrations:
-            emulator.d1(binding).apply_migrations(folder)
+        for binding, folder, table in settings.migrations:
+            emulator.d1(binding).apply_migrations(folder, table=table)
     except BaseException:
         emulator.close()
         raise

@@ -43,8 +43,6 @@ BACKENDS: tuple[Backend, ...] = ("kv", "d1")
 DEFAULT_KV_BINDING = "SESSIONS"
 DEFAULT_D1_BINDING = "DB"
 DEFAULT_SESSION_TABLE = "sessions"
-# wrangler's default when a D1 entry names no migrations_dir.
-DEFAULT_MIGRATIONS_DIR = "migrations"
 
 
 @dataclass(frozen=True)
@@ -128,8 +126,9 @@ class Settings:
     session_table: str = DEFAULT_SESSION_TABLE
     #: The parsed wrangler config whose bindings make up ``cf_env``, if one is named.
     wrangler: WranglerConfig | None = None
-    #: ``(D1 binding, migrations folder)`` to apply to every fresh database.
-    migrations: tuple[tuple[str, Path], ...] = ()
+    #: ``(D1 binding, migrations folder, tracking table or None)`` applied to every fresh
+    #: database.
+    migrations: tuple[tuple[str, Path, str | None], ...] = ()
 
     @property
     def kv_names(self) -> tuple[str, ...]:
@@ -152,7 +151,9 @@ class Settings:
             source += f" [env.{self.wrangler.env}]"
         kv = ", ".join(self.kv_names) or "none"
         d1 = ", ".join(self.d1_names) or "none"
-        migrations = "".join(f"; migrations {folder} -> {name}" for name, folder in self.migrations)
+        migrations = "".join(
+            f"; migrations {folder} -> {name}" for name, folder, _ in self.migrations
+        )
         return [
             f"{PLUGIN_NAME}: session backends: {', '.join(self.backends)} ({self.backends_origin})",
             f"{PLUGIN_NAME}: cf_env from {source}: KV {kv}; D1 {d1}; "
@@ -296,12 +297,14 @@ def resolve_settings(config: pytest.Config) -> Settings:
     )
 
 
-def _migrations(wrangler: WranglerConfig, path: Path) -> tuple[tuple[str, Path], ...]:
+def _migrations(wrangler: WranglerConfig, path: Path) -> tuple[tuple[str, Path, str | None], ...]:
+    from emulator.wrangler import DEFAULT_MIGRATIONS_DIR
+
     found = []
     for db in wrangler.d1_databases:
         folder = db.migrations_dir
         if folder.is_dir():
-            found.append((db.binding, folder))
+            found.append((db.binding, folder, db.migrations_table))
         elif folder.exists() or folder != path.parent / DEFAULT_MIGRATIONS_DIR:
             # wrangler's default folder may be absent (no migrations yet); a folder the
             # config names explicitly must exist.

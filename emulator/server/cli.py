@@ -115,7 +115,9 @@ def open_emulator(
         if apply_migrations:
             for db in config.d1_databases:
                 if db.migrations_dir.is_dir():
-                    emulator.d1(db.binding).apply_migrations(db.migrations_dir)
+                    emulator.d1(db.binding).apply_migrations(
+                        db.migrations_dir, table=db.migrations_table
+                    )
     return emulator
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from emulator.kv import KVNamespace
 from emulator.kv import constants as kvc
-from emulator.kv.results import KVEntry
+from emulator.kv.results import KVEntry, KVValueWithMetadata
 from emulator.kv.validation import (
     check_metadata_length,
     coerce_long,
@@ -212,10 +212,17 @@ async def bulk_get(call: Call) -> ApiResponse:
     values: dict[str, Any] = {}
     if with_metadata:
         found = await kv.get_with_metadata(keys, type=kind)
-        for key, entry in found.items():
-            values[key] = (
-                None if entry is None else {"value": entry.value, "metadata": entry.metadata}
-            )
+        for key, result in found.items():
+            values[key] = None if result is None else _with_metadata(kv, key, result)
     else:
         values = dict(await kv.get(keys, type=kind))
     return ok({"values": values})
+
+
+def _with_metadata(kv: KVNamespace, key: str, result: KVValueWithMetadata[Any]) -> dict[str, Any]:
+    # The binding's read does not return the expiration; the REST answer carries it when set.
+    item: dict[str, Any] = {"value": result.value, "metadata": result.metadata}
+    entry = kv.entry(key)
+    if entry is not None and entry.expiration is not None:
+        item["expiration"] = entry.expiration
+    return item

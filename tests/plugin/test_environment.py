@@ -108,3 +108,17 @@ def test_a_failing_migration_stops_the_run_naming_the_file(
         f"ERROR: {config}: cannot build the test environment: D1Error: {caught.value} "
         "(while applying migration 0002_bad.sql)"
     ) in result.stderr.lines, result.stderr.str()
+
+
+def test_migrations_are_recorded_in_the_configs_migrations_table(tmp_path: Path) -> None:
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    folder.joinpath("0001_products.sql").write_text("CREATE TABLE products (id INTEGER);")
+    emulator = build_emulator(Settings(migrations=(("DB", folder, "schema_history"),)))
+    try:
+        tables = emulator.d1("DB").sqlite_utils.table_names()
+        assert "products" in tables
+        assert "schema_history" in tables
+        assert "d1_migrations" not in tables
+    finally:
+        emulator.close()

@@ -271,6 +271,27 @@ def test_layouts_are_chosen_from_the_folder_or_the_flag(tmp_path: Path) -> None:
     assert forced.root == Path(".wrangler/state/v3")
 
 
+def test_open_emulator_records_migrations_in_the_configs_migrations_table(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "migrations" / "0001_init.sql").write_text("CREATE TABLE notes (id INTEGER);")
+    (tmp_path / "wrangler.toml").write_text(
+        '[[d1_databases]]\nbinding = "DB"\ndatabase_id = "db-1"\n'
+        'migrations_table = "schema_history"\n'
+    )
+    config = load_wrangler_config(tmp_path / "wrangler.toml")
+    emu = open_emulator(None, config=config, apply_migrations=True)
+    try:
+        tables = emu.d1("DB").sqlite_utils.table_names()
+        assert "schema_history" in tables
+        assert "d1_migrations" not in tables
+        rows = list(emu.d1("DB").sqlite_utils["schema_history"].rows)
+        assert [row["name"] for row in rows] == ["0001_init.sql"]
+    finally:
+        emu.close()
+
+
 def test_open_emulator_binds_the_config_and_applies_migrations(tmp_path: Path) -> None:
     (tmp_path / "migrations").mkdir()
     (tmp_path / "migrations" / "0001_init.sql").write_text("CREATE TABLE notes (id INTEGER);")

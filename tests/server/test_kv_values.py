@@ -519,6 +519,23 @@ def test_bulk_get_returns_text_json_and_metadata_with_nulls_for_missing_keys(
     assert (rich.values["a"].value, rich.values["a"].metadata) == ('{"n": 2}', {"m": 1})
 
 
+def test_bulk_get_with_metadata_carries_the_expiration_when_one_is_set(
+    api: RestApi, kv: KVNamespace
+) -> None:
+    kv.seed({"plain": "p"})
+    kv.seed({"timed": KVEntry(b"t", None, START + 3600)})
+    response = call(
+        api,
+        "POST",
+        f"{KV_BASE}/{kv.id}/bulk/get",
+        {"keys": ["plain", "timed"], "withMetadata": True},
+    )
+    assert json.loads(response.body)["result"]["values"] == {
+        "plain": {"value": "p", "metadata": None},
+        "timed": {"value": "t", "metadata": None, "expiration": START + 3600},
+    }
+
+
 @pytest.mark.parametrize(
     ("body", "expected"),
     [

@@ -39,6 +39,7 @@ binding = "PREVIEWED"
 database_name = "other"
 database_id = "aaaaaaaa-0000-0000-0000-000000000000"
 preview_database_id = "bbbbbbbb-0000-0000-0000-000000000000"
+migrations_table = "schema_history"
 
 [env.staging]
 kv_namespaces = [{ binding = "SESSIONS", id = "staging-kv" }]
@@ -80,6 +81,7 @@ def test_reads_kv_and_d1_bindings_from_toml(tmp_path: Path) -> None:
         migrations_dir=tmp_path / "sql/migrations",
     )
     assert previewed.migrations_dir == tmp_path / "migrations"
+    assert (db.migrations_table, previewed.migrations_table) == (None, "schema_history")
 
 
 def test_local_ids_are_wranglers(tmp_path: Path) -> None:
