@@ -16,7 +16,7 @@ import math
 from datetime import UTC, datetime
 from typing import Any
 
-from emulator.core import DuplicateTitleError, ResourceRecord, is_valid_binding_id
+from emulator.core import DuplicateTitleError, ResourceRecord
 from emulator.d1 import D1Database, D1Result
 from emulator.server import constants as c
 from emulator.server.envelope import ApiResponse, jsonable, ok
@@ -69,14 +69,12 @@ def db_stats(db: D1Database) -> tuple[int, int]:
 
 
 def _record(call: Call) -> ResourceRecord:
-    raw = call.raw_param("database")
-    if raw is None or not is_valid_binding_id(raw):
-        shown = raw if raw is not None else call.request.target
-        raise ApiError(400, c.CODE_D1_BAD_REQUEST, c.MSG_D1_BAD_DATABASE_ID.format(shown))
-    record = call.emulator.resource("d1", raw)
-    if record is None:
-        raise ApiError(404, c.CODE_D1_NOT_FOUND, c.MSG_D1_NOT_FOUND.format(raw))
-    return record
+    return call.resource(
+        "d1",
+        "database",
+        malformed=(c.CODE_D1_BAD_REQUEST, c.MSG_D1_BAD_DATABASE_ID),
+        missing=(c.CODE_D1_NOT_FOUND, c.MSG_D1_NOT_FOUND),
+    )
 
 
 async def list_databases(call: Call) -> ApiResponse:

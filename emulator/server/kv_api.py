@@ -8,6 +8,8 @@ Namespace ids are checked as ``kv_common`` describes.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from emulator.core import DuplicateTitleError
@@ -74,15 +76,22 @@ async def list_namespaces(call: Call) -> ApiResponse:
     return ok([namespace_json(r) for r in page], result_info=info)
 
 
-async def create_namespace(call: Call) -> ApiResponse:
-    """``POST namespaces {"title"}``: a new namespace with a random 32-hex id."""
-    title = _title(call)
+@contextmanager
+def _title_refusals() -> Iterator[None]:
+    # Creating and renaming refuse the same titles, with the same answers.
     try:
-        record = call.emulator.create_resource("kv", title)
+        yield
     except DuplicateTitleError:
         raise ApiError(400, c.CODE_KV_TITLE_EXISTS, c.MSG_KV_TITLE_EXISTS) from None
     except ValueError as exc:
         raise ApiError(400, c.CODE_BAD_REQUEST, str(exc)) from None
+
+
+async def create_namespace(call: Call) -> ApiResponse:
+    """``POST namespaces {"title"}``: a new namespace with a random 32-hex id."""
+    title = _title(call)
+    with _title_refusals():
+        record = call.emulator.create_resource("kv", title)
     return ok(namespace_json(record))
 
 
@@ -95,12 +104,8 @@ async def rename_namespace(call: Call) -> ApiResponse:
     """``PUT namespaces/{id} {"title"}``: answers with the renamed namespace."""
     record = namespace_record(call)
     title = _title(call)
-    try:
+    with _title_refusals():
         renamed = call.emulator.rename_resource("kv", record.id, title)
-    except DuplicateTitleError:
-        raise ApiError(400, c.CODE_KV_TITLE_EXISTS, c.MSG_KV_TITLE_EXISTS) from None
-    except ValueError as exc:
-        raise ApiError(400, c.CODE_BAD_REQUEST, str(exc)) from None
     return ok(namespace_json(renamed))
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator.core import ResourceRecord, is_valid_binding_id
+from emulator.core import ResourceRecord
 from emulator.kv import KVNamespace
 from emulator.kv import constants as kvc
 from emulator.kv.validation import encode_key
@@ -26,14 +26,12 @@ def namespace_json(record: ResourceRecord) -> dict[str, Any]:
 
 def namespace_record(call: Call) -> ResourceRecord:
     """The namespace named in the path; 400 for a malformed id, 404 for an unknown one."""
-    raw = call.raw_param("namespace")
-    if raw is None or not is_valid_binding_id(raw):
-        shown = raw if raw is not None else call.request.target
-        raise ApiError(400, c.CODE_KV_BAD_NAMESPACE_ID, c.MSG_KV_BAD_NAMESPACE_ID.format(shown))
-    record = call.emulator.resource("kv", raw)
-    if record is None:
-        raise ApiError(404, c.CODE_KV_NAMESPACE_NOT_FOUND, c.MSG_KV_NAMESPACE_NOT_FOUND)
-    return record
+    return call.resource(
+        "kv",
+        "namespace",
+        malformed=(c.CODE_KV_BAD_NAMESPACE_ID, c.MSG_KV_BAD_NAMESPACE_ID),
+        missing=(c.CODE_KV_NAMESPACE_NOT_FOUND, c.MSG_KV_NAMESPACE_NOT_FOUND),
+    )
 
 
 def resolve_namespace(call: Call) -> KVNamespace:

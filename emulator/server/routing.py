@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import unquote_to_bytes
 
+from emulator.core import BindingKind, ResourceRecord, is_valid_binding_id
 from emulator.server import constants as c
 from emulator.server.envelope import ApiRequest, ApiResponse
 from emulator.server.errors import ApiError
@@ -101,6 +102,29 @@ class Call:
     def raw_param(self, name: str) -> str | None:
         """A decoded path parameter, or ``None`` if it could not be decoded."""
         return self._params[name]
+
+    def resource(
+        self,
+        kind: BindingKind,
+        param: str,
+        *,
+        malformed: tuple[int, str],
+        missing: tuple[int, str],
+    ) -> ResourceRecord:
+        """The namespace or database named by path parameter ``param``.
+
+        ``malformed`` and ``missing`` are the ``(code, message)`` answered, as 400 and 404,
+        for an id that is not a safe file name and for an unknown one; their messages may
+        show the id through a ``{}`` slot. The id never reaches the filesystem unchecked.
+        """
+        raw = self._params[param]
+        if raw is None or not is_valid_binding_id(raw):
+            shown = raw if raw is not None else self.request.target
+            raise ApiError(400, malformed[0], malformed[1].format(shown))
+        record = self.emulator.resource(kind, raw)
+        if record is None:
+            raise ApiError(404, missing[0], missing[1].format(raw))
+        return record
 
     def query_value(self, name: str) -> str | None:
         """The first value of query parameter ``name``, or ``None``."""

@@ -128,11 +128,10 @@ async def test_a_record_that_is_not_a_json_object_starts_a_new_session(
     assert await backend.stored_json(new_id) == {"user": "ada"}
 
 
+@pytest.mark.parametrize("backend", ["d1"], indirect=True)
 async def test_a_d1_row_whose_data_is_not_text_starts_a_new_session(
     make_client: ClientFactory, backend: Backend
 ) -> None:
-    if backend.kind != "d1":
-        return
     insert = "INSERT INTO sessions (id, data, expires_at) VALUES (?, ?, unixepoch() + 60)"
     await backend.binding.prepare(insert).bind(f"session:{VALID}", b"\x00\xff").run()
     client = await make_client(describe)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from aiohttp import web
 from aiohttp.typedefs import Handler as AiohttpHandler
 
@@ -411,11 +412,10 @@ async def test_config_does_not_leak_into_the_next_request_after_destroy(
     assert text == c.NOT_CONFIGURED
 
 
+@pytest.mark.parametrize("backend", ["kv"], indirect=True)
 async def test_kv_records_live_under_the_session_prefix_with_ttl_max_age(
     make_client: ClientFactory, backend: Backend
 ) -> None:
-    if backend.kind != "kv":
-        return
     session_id = await new_session(make_client, user="ada", n=1)
     listed = await backend.binding.list(prefix="session:")
     assert [(key.name, key.expiration) for key in listed.keys] == [
@@ -424,11 +424,10 @@ async def test_kv_records_live_under_the_session_prefix_with_ttl_max_age(
     assert json.loads(await backend.binding.get(f"session:{session_id}")) == {"user": "ada", "n": 1}
 
 
+@pytest.mark.parametrize("backend", ["d1"], indirect=True)
 async def test_d1_rows_hold_the_prefixed_id_json_and_expiry(
     make_client: ClientFactory, backend: Backend
 ) -> None:
-    if backend.kind != "d1":
-        return
     session_id = await new_session(make_client, user="ada")
     rows = (await backend.binding.prepare("SELECT * FROM sessions").all()).results
     assert rows == [
@@ -440,11 +439,10 @@ async def test_d1_rows_hold_the_prefixed_id_json_and_expiry(
     ]
 
 
+@pytest.mark.parametrize("backend", ["d1"], indirect=True)
 async def test_d1_uses_exactly_the_seeds_three_statements(
     make_client: ClientFactory, backend: Backend, recording_env: RecordingEnv
 ) -> None:
-    if backend.kind != "d1":
-        return
 
     async def handler(request: web.Request) -> web.Response:
         session = await cf.session()
@@ -472,11 +470,10 @@ async def test_d1_uses_exactly_the_seeds_three_statements(
     assert c.D1_DELETE.format(table="sessions") == "DELETE FROM sessions WHERE id = ?"
 
 
+@pytest.mark.parametrize("backend", ["kv"], indirect=True)
 async def test_kv_uses_get_put_with_ttl_and_delete(
     make_client: ClientFactory, backend: Backend, recording_env: RecordingEnv
 ) -> None:
-    if backend.kind != "kv":
-        return
 
     async def handler(request: web.Request) -> web.Response:
         session = await cf.session()
