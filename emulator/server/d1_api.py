@@ -61,11 +61,11 @@ def database_json(record: ResourceRecord, db: D1Database | None = None) -> dict[
 
 def db_stats(db: D1Database) -> tuple[int, int]:
     """The database's size in bytes and its number of user tables."""
-    conn = db.sqlite_utils
-    page_count = conn.execute("PRAGMA page_count").fetchone()[0]
-    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
-    tables = [name for name in conn.table_names() if not name.startswith(("_cf_", "sqlite_"))]
-    return int(page_count) * int(page_size), len(tables)
+    [(tables,)] = db.read_rows(
+        "SELECT count(*) FROM sqlite_schema WHERE type = 'table' "
+        "AND substr(name, 1, 4) != '_cf_' AND substr(name, 1, 7) != 'sqlite_'"
+    )
+    return db.file_size(), int(tables)
 
 
 def _record(call: Call) -> ResourceRecord:
@@ -129,6 +129,9 @@ def _statement(item: Any, where: str) -> tuple[str, list[Any]]:
         params = []
     if not isinstance(params, list):
         raise ApiError(400, c.CODE_D1_BAD_REQUEST, f"{where}: 'params' must be an array")
+    if "\x00" in item["sql"]:
+        # SQLite would stop reading at the NUL and run only what precedes it.
+        raise ApiError(400, c.CODE_D1_BAD_REQUEST, c.MSG_D1_NUL_IN_SQL.format(where))
     return item["sql"], params
 
 

@@ -19,7 +19,7 @@ from emulator.server.envelope import ApiRequest, ApiResponse
 from emulator.server.errors import ApiError, error_response
 from emulator.server.routing import Call, Router, decode_segment
 
-__all__ = ["RestApi", "body_too_large", "run_without_loop"]
+__all__ = ["RestApi", "body_not_decodable", "body_too_large", "run_without_loop"]
 
 
 class RestApi:
@@ -60,12 +60,18 @@ class RestApi:
         return run_without_loop(self.handle(request))
 
     def authorised(self, request: ApiRequest) -> bool:
-        """Tell whether the request carries the configured token (always, without one)."""
+        """Tell whether the request carries the configured token (always, without one).
+
+        The scheme is case-insensitive (``bearer``, ``BEARER``), as RFC 9110 says.
+        """
         if self.api_token is None:
             return True
-        given = request.header("Authorization") or ""
-        expected = f"Bearer {self.api_token}"
-        return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+        scheme, _, given = (request.header("Authorization") or "").strip().partition(" ")
+        if scheme.lower() != "bearer":
+            return False
+        return hmac.compare_digest(
+            given.strip().encode("utf-8", "surrogateescape"), self.api_token.encode("utf-8")
+        )
 
     async def _dispatch(self, request: ApiRequest) -> ApiResponse:
         if len(request.body) > self.max_body_size:
@@ -81,6 +87,11 @@ class RestApi:
         method = "GET" if request.method == "HEAD" else request.method
         handler, params = self.router.resolve(method, segments)
         return await handler(Call(self, request, params, query))
+
+
+def body_not_decodable(encoding: str) -> ApiError:
+    """The 400 for a body its ``Content-Encoding`` does not describe (not gzip, say)."""
+    return ApiError(400, c.CODE_BAD_REQUEST, c.MSG_BAD_CONTENT_ENCODING.format(encoding))
 
 
 def body_too_large(limit: int) -> ApiError:
