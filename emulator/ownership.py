@@ -175,7 +175,9 @@ def sqlite_users(folder: Path) -> list[int]:
 
 def _program_name() -> str:
     argv0 = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
-    return "python -m emulator" if argv0 in ("__main__.py", "emulator") else argv0 or "python"
+    if argv0 in ("__main__.py", "emulator"):
+        return "python -m emulator"
+    return "python" if argv0 in ("", "-c", "-") else argv0
 
 
 def _describe_process(pid: int) -> str:

@@ -197,5 +197,9 @@ async def test_nan_is_not_json(http: tuple[aiohttp.ClientSession, str], emu: Emu
     headers = {"Content-Type": "application/json"}
     url = f"{base}{D1_BASE}/{D1_ID}/query"
     async with session.post(url, data=body, headers=headers) as response:
-        assert await answer(response) == (400, 7400, "Request body is not valid JSON: NaN is not JSON")
+        assert await answer(response) == (
+            400,
+            7400,
+            "Request body is not valid JSON: NaN is not JSON",
+        )
     await nothing_written(emu)
