@@ -45,6 +45,7 @@ __all__ = [
     "CommandError",
     "State",
     "add_state_arguments",
+    "load_config",
     "open_state",
     "path_segment",
     "read_input",
@@ -103,8 +104,9 @@ class State:
         body: bytes = b"",
         content_type: str | None = None,
     ) -> ApiResponse:
-        """Send one request to ``/client/v4/accounts/local/<path>``."""
-        target = f"/client/v4/accounts/{ACCOUNT}/{path}"
+        """Send one request to ``/client/v4/accounts/local/<path>`` (or to ``path`` itself
+        when it starts with ``/``, such as a signed download URL's path)."""
+        target = path if path.startswith("/") else f"/client/v4/accounts/{ACCOUNT}/{path}"
         if query:
             target += "?" + urlencode({k: v for k, v in query.items() if v is not None})
         headers: dict[str, str] = {}
@@ -147,7 +149,7 @@ def path_segment(text: str) -> str:
 @contextmanager
 def open_state(args: argparse.Namespace) -> Iterator[State]:
     """Open the state named by the common options; raise ``CommandError`` on mistakes."""
-    config = _config(args)
+    config = load_config(args)
     try:
         layout = choose_layout(args.persist_to, args.layout)
     except StartupError as exc:
@@ -172,7 +174,8 @@ def open_state(args: argparse.Namespace) -> Iterator[State]:
         emulator.close()
 
 
-def _config(args: argparse.Namespace) -> WranglerConfig | None:
+def load_config(args: argparse.Namespace) -> WranglerConfig | None:
+    """The wrangler config of ``--config`` (and ``--env``), else the one in ``.``."""
     path = args.config if args.config is not None else find_wrangler_config(".")
     if path is None:
         return None

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from emulator.core import Emulator
-from emulator.server import admin, d1_api, kv_api
+from emulator.server import admin, d1_api, d1_transfer, kv_api
 from emulator.server import constants as c
 from emulator.server.envelope import ApiRequest, ApiResponse
 from emulator.server.errors import ApiError, error_response
@@ -43,6 +43,8 @@ class RestApi:
         self.router = Router()
         kv_api.register(self.router)
         d1_api.register(self.router)
+        d1_transfer.register(self.router)
+        self.d1_transfers = d1_transfer.D1Transfers()
         admin.register(self.router)
 
     async def handle(self, request: ApiRequest) -> ApiResponse:
@@ -76,9 +78,11 @@ class RestApi:
     async def _dispatch(self, request: ApiRequest) -> ApiResponse:
         if len(request.body) > self.max_body_size:
             raise body_too_large(self.max_body_size)
-        if not self.authorised(request):
-            raise ApiError(401, c.CODE_AUTHENTICATION, c.MSG_AUTHENTICATION)
         path, _, query_string = request.target.partition("?")
+        # Export/import URLs are pre-signed: their random token is the credential.
+        presigned = path.startswith(f"/{d1_transfer.TRANSFERS}/")
+        if not presigned and not self.authorised(request):
+            raise ApiError(401, c.CODE_AUTHENTICATION, c.MSG_AUTHENTICATION)
         try:
             query = parse_qsl(query_string, keep_blank_values=True, errors="strict")
         except UnicodeDecodeError:
