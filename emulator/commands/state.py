@@ -107,8 +107,9 @@ class State:
         """Send one request to ``/client/v4/accounts/local/<path>`` (or to ``path`` itself
         when it starts with ``/``, such as a signed download URL's path)."""
         target = path if path.startswith("/") else f"/client/v4/accounts/{ACCOUNT}/{path}"
-        if query:
-            target += "?" + urlencode({k: v for k, v in query.items() if v is not None})
+        given = {k: v for k, v in (query or {}).items() if v is not None}
+        if given:
+            target += "?" + urlencode(given)
         headers: dict[str, str] = {}
         if json_body is not None:
             body = json.dumps(json_body).encode("utf-8")

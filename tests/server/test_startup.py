@@ -78,7 +78,14 @@ def test_a_failing_migration_is_one_line_and_rolled_back(tmp_path: Path) -> None
     select = "SELECT (SELECT count(*) FROM notes) AS rows, group_concat(name) AS names "
     select += "FROM d1_migrations"
     out = run_command(
-        "d1", "execute", "DB", "--command", select, "--json", "--persist-to", str(data),
+        "d1",
+        "execute",
+        "DB",
+        "--command",
+        select,
+        "--json",
+        "--persist-to",
+        str(data),
         cwd=tmp_path,
     )
     assert out.returncode == 0, out.stderr
@@ -92,9 +99,7 @@ def test_the_migrations_applied_are_printed(tmp_path: Path, servers: list[Serve]
     migrations.mkdir()
     (migrations / "0001_init.sql").write_text("CREATE TABLE notes (body TEXT);")
     (migrations / "0002_more.sql").write_text("ALTER TABLE notes ADD COLUMN at TEXT;")
-    server = Serve(
-        "--port", "0", "--config", "wrangler.toml", "--apply-migrations", cwd=tmp_path
-    )
+    server = Serve("--port", "0", "--config", "wrangler.toml", "--apply-migrations", cwd=tmp_path)
     servers.append(server)
     banner = server.banner()
     assert "  migrations applied to DB: 0001_init.sql, 0002_more.sql" in banner
@@ -104,10 +109,19 @@ def test_a_folder_holding_both_layouts_is_refused_asking_for_layout(
     tmp_path: Path, servers: list[Serve]
 ) -> None:
     state = tmp_path / "s"
-    first = Serve("--port", "0", "--persist-to", "s", "--layout", "wrangler", cwd=tmp_path)
-    first.stop(15)
-    own = Serve("--port", "0", "--persist-to", "s", "--layout", "emulator", cwd=tmp_path)
-    own.stop(15)
+    for layout in ("wrangler", "emulator"):
+        made = run_command(
+            "kv",
+            "namespace",
+            "create",
+            layout,
+            "--persist-to",
+            "s",
+            "--layout",
+            layout,
+            cwd=tmp_path,
+        )
+        assert made.returncode == 0, made.stderr
     assert (state / "v3").is_dir()
     assert (state / "emulator.json").is_file()
     assert refused(tmp_path, "--persist-to", "s") == (
@@ -116,7 +130,7 @@ def test_a_folder_holding_both_layouts_is_refused_asking_for_layout(
     )
     chosen = Serve("--port", "0", "--persist-to", "s", "--layout", "emulator", cwd=tmp_path)
     servers.append(chosen)
-    assert f"  state: {state.resolve()} (emulator layout): 0 KV namespaces, 0 D1 databases" in (
+    assert f"  state: {state.resolve()} (emulator layout): 1 KV namespace, 0 D1 databases" in (
         chosen.banner()
     )
 
@@ -130,11 +144,16 @@ def test_the_banner_says_which_layout_was_guessed_and_what_it_found(
     state = tmp_path / ".wrangler" / "state"
     (state / "v3").mkdir(parents=True)
     server = Serve(
-        "--port", "0", "--persist-to", ".wrangler/state", "--config", "wrangler.toml",
+        "--port",
+        "0",
+        "--persist-to",
+        ".wrangler/state",
+        "--config",
+        "wrangler.toml",
         cwd=tmp_path,
     )
     servers.append(server)
     assert (
         f"  state: {(state / 'v3').resolve()} (wrangler's layout): 1 KV namespace, "
-        "1 D1 database; wrangler's files for 0 KV namespaces, 0 D1 databases"
+        "1 D1 database; wrangler's files for 1 KV namespace, 1 D1 database"
     ) in server.banner()
