@@ -161,8 +161,9 @@ async def import_(call: Call) -> ApiResponse:
         url = f"{_origin(call)}/{TRANSFERS}/{token}"
         return ok({"success": True, "type": "import", "filename": filename, "upload_url": url})
     if action == "ingest":
-        if _string(body, "filename") != filename or filename not in transfers.uploads:
-            raise ApiError(400, c.CODE_D1_BAD_REQUEST, c.MSG_D1_NOT_UPLOADED.format(filename))
+        given = _string(body, "filename") or filename
+        if given != filename or filename not in transfers.uploads:
+            raise ApiError(400, c.CODE_D1_BAD_REQUEST, c.MSG_D1_NOT_UPLOADED.format(given))
         return ok(await _ingest(call, record.id, filename, etag))
     raise ApiError(400, c.CODE_D1_BAD_REQUEST, c.MSG_D1_TRANSFER_FIELD.format("action"))
 
