@@ -23,7 +23,7 @@ from emulator.server.startup import apply_config_migrations, choose_layout, open
 from emulator.server.wrangler_layout import WranglerLayout
 from emulator.wrangler import load_wrangler_config
 from tests.server.helpers import ACCOUNT
-from tests.server.processes import READY_TIMEOUT, Serve
+from tests.server.processes import READY_TIMEOUT, Serve, run_command
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
@@ -243,3 +243,46 @@ def test_open_emulator_binds_the_config_and_applies_migrations(tmp_path: Path) -
         assert "notes" not in untouched.d1("DB").sqlite_utils.table_names()
     finally:
         untouched.close()
+
+
+def test_version_names_the_distribution(tmp_path: Path) -> None:
+    from importlib.metadata import version
+
+    result = run_command("--version", cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (
+        0,
+        f"cf-kv-d1-emulator {version('cf-kv-d1-emulator')}\n",
+    )
+
+
+def test_the_console_script_is_the_same_command_line(tmp_path: Path) -> None:
+    script = Path(sys.executable).with_name("cf-emulator")
+    assert script.exists(), "pip install -e . installs the cf-emulator console script"
+    result = subprocess.run(
+        [str(script), "kv", "key", "list", "--namespace-id", "nope", "--persist-to", "d"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=READY_TIMEOUT,
+    )
+    assert (result.returncode, result.stderr) == (1, "error: namespace not found\n")
+
+
+def test_help_shows_the_defaults(tmp_path: Path) -> None:
+    serve = " ".join(run_command("serve", "--help", cwd=tmp_path).stdout.split())
+    assert "--host HOST interface to listen on (default: 127.0.0.1)" in serve
+    assert "--port PORT port; 0 picks a free one (default: 8787)" in serve
+    assert "(default: auto)" in serve
+    commands = " ".join(run_command("kv", "key", "put", "--help", cwd=tmp_path).stdout.split())
+    assert "the state folder, as given to `serve --persist-to` (default: .wrangler/state)" in (
+        commands
+    )
+
+
+def test_a_usage_mistake_is_one_line(tmp_path: Path) -> None:
+    result = run_command("kv", "key", "put", "k", "v", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (
+        2,
+        "python -m emulator kv key put: error: one of the arguments --binding --namespace-id "
+        "is required (see --help)\n",
+    )
