@@ -277,24 +277,26 @@ def _pending(args: argparse.Namespace, state: State) -> tuple[str, Path, str, li
     return database_id, folder, table_name, [name for name in names if name not in done]
 
 
-def list_migrations(args: argparse.Namespace, state: State) -> None:
-    """``d1 migrations list DB``: the migrations not applied yet."""
-    _, _, _, pending = _pending(args, state)
+def _announce(pending: list[str], heading: str) -> bool:
+    """Print what is pending (wrangler's words); tell whether anything is."""
     if not pending:
         print("No migrations to apply!")
-        return
+        return False
     print("Migrations to be applied:")
-    print(table(["Name"], [[name] for name in pending]))
+    print(table([heading], [[name] for name in pending]))
+    return True
+
+
+def list_migrations(args: argparse.Namespace, state: State) -> None:
+    """``d1 migrations list DB``: the migrations not applied yet."""
+    _announce(_pending(args, state)[3], "Name")
 
 
 def apply_migrations(args: argparse.Namespace, state: State) -> None:
     """``d1 migrations apply DB``: each pending file and its record, atomically."""
     database_id, folder, table_name, pending = _pending(args, state)
-    if not pending:
-        print("No migrations to apply!")
+    if not _announce(pending, "name"):  # wrangler's apply heads the column in lower case
         return
-    print("Migrations to be applied:")
-    print(table(["name"], [[name] for name in pending]))
     statuses: list[list[str]] = []
     for name in pending:
         sql = read_input(folder / name, "migration").decode("utf-8", "replace")

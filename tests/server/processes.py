@@ -92,3 +92,10 @@ def run_command(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         timeout=READY_TIMEOUT,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
+
+
+def serve_folder(folder: Path, cwd: Path, servers: list[Serve]) -> Serve:
+    """``serve --port 0 --persist-to FOLDER``, registered in ``servers`` for clean-up."""
+    server = Serve("--port", "0", "--persist-to", str(folder), cwd=cwd)
+    servers.append(server)
+    return server

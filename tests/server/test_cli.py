@@ -23,7 +23,7 @@ from emulator.server.startup import apply_config_migrations, choose_layout, open
 from emulator.server.wrangler_layout import WranglerLayout
 from emulator.wrangler import load_wrangler_config
 from tests.server.helpers import ACCOUNT
-from tests.server.processes import READY_TIMEOUT, Serve, run_command
+from tests.server.processes import READY_TIMEOUT, Serve, run_command, serve_folder
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
@@ -36,8 +36,7 @@ def test_every_acknowledged_write_survives_sigkill_and_a_restart(
     tmp_path: Path, servers: list[Serve]
 ) -> None:
     data = tmp_path / "data"
-    first = Serve("--port", "0", "--persist-to", str(data), cwd=tmp_path)
-    servers.append(first)
+    first = serve_folder(data, tmp_path, servers)
     cf = sdk(first.url)
     namespace = cf.kv.namespaces.create(account_id=ACCOUNT, title="durable")
     written = {f"key-{i}": f"value-{i}".encode() for i in range(25)}

@@ -42,6 +42,13 @@ async def answer(response: aiohttp.ClientResponse) -> tuple[int, int, str]:
     return response.status, error["code"], error["message"]
 
 
+async def refused(emu: Emulator, sending: Any, expected: tuple[int, int, str]) -> None:
+    """Send; check the envelope answer is ``expected`` and that nothing was written."""
+    async with sending as response:
+        assert await answer(response) == expected
+    await nothing_written(emu)
+
+
 async def nothing_written(emu: Emulator) -> None:
     assert (await emu.kv("CACHE").list()).keys == []
     assert await emu.d1("DB").prepare("SELECT count(*) FROM notes").first("count(*)") == 0
@@ -52,13 +59,15 @@ async def test_a_nul_in_d1_sql_is_refused_not_truncated(
 ) -> None:
     session, base = http
     body = {"sql": "SELECT 1\u0000; INSERT INTO notes VALUES ('sneaked in')"}
-    async with session.post(f"{base}{D1_BASE}/{D1_ID}/query", json=body) as response:
-        assert await answer(response) == (
+    await refused(
+        emu,
+        session.post(f"{base}{D1_BASE}/{D1_ID}/query", json=body),
+        (
             400,
             7400,
             "body: the SQL holds a NUL character (U+0000); bind such text as a param",
-        )
-    await nothing_written(emu)
+        ),
+    )
 
 
 async def test_a_nul_in_a_bound_param_is_just_text(
@@ -86,13 +95,15 @@ async def test_json_nested_100000_deep_is_a_400(
     session, base = http
     deep = b"[" * 100_000 + b"]" * 100_000
     headers = {"Content-Type": "application/json"}
-    async with session.request(method, base + path, data=deep, headers=headers) as response:
-        assert await answer(response) == (
+    await refused(
+        emu,
+        session.request(method, base + path, data=deep, headers=headers),
+        (
             400,
             code,
             "Request body is not valid JSON: nested too deeply",
-        )
-    await nothing_written(emu)
+        ),
+    )
 
 
 async def test_deeply_nested_metadata_in_a_multipart_put_is_a_400(
@@ -102,13 +113,15 @@ async def test_deeply_nested_metadata_in_a_multipart_put_is_a_400(
     form = aiohttp.FormData(default_to_multipart=True)
     form.add_field("value", "v")
     form.add_field("metadata", "[" * 100_000 + "]" * 100_000)
-    async with session.put(f"{base}{KV_BASE}/{KV_ID}/values/k", data=form) as response:
-        assert await answer(response) == (
+    await refused(
+        emu,
+        session.put(f"{base}{KV_BASE}/{KV_ID}/values/k", data=form),
+        (
             400,
             10019,
             "metadata must be valid JSON: nested too deeply",
-        )
-    await nothing_written(emu)
+        ),
+    )
 
 
 @pytest.mark.parametrize("encoding", ["gzip", "deflate"])
@@ -118,13 +131,15 @@ async def test_a_body_that_is_not_what_its_content_encoding_says_is_a_400(
     session, base = http
     headers = {"Content-Encoding": encoding}
     url = f"{base}{KV_BASE}/{KV_ID}/values/k"
-    async with session.put(url, data=b"plain, not compressed", headers=headers) as response:
-        assert await answer(response) == (
+    await refused(
+        emu,
+        session.put(url, data=b"plain, not compressed", headers=headers),
+        (
             400,
             10001,
             f"The request body is not valid for its Content-Encoding '{encoding}'",
-        )
-    await nothing_written(emu)
+        ),
+    )
 
 
 async def test_a_gzip_body_that_is_gzip_is_stored_decompressed(
@@ -154,13 +169,15 @@ async def test_a_multipart_boundary_with_unbalanced_quotes_is_refused(
     session, base = http
     body = b'--abc\r\nContent-Disposition: form-data; name="value"\r\n\r\nv\r\n--abc--\r\n'
     url = f"{base}{KV_BASE}/{KV_ID}/values/k"
-    async with session.put(url, data=body, headers={"Content-Type": content_type}) as response:
-        assert await answer(response) == (
+    await refused(
+        emu,
+        session.put(url, data=body, headers={"Content-Type": content_type}),
+        (
             400,
             10001,
             "unbalanced quotes in the boundary parameter of 'multipart/form-data'",
-        )
-    await nothing_written(emu)
+        ),
+    )
 
 
 @pytest.mark.parametrize("encoded", ["a%0D%0Ab", "a%0Ab", "%0D", "line%0A"])
@@ -196,10 +213,12 @@ async def test_nan_is_not_json(http: tuple[aiohttp.ClientSession, str], emu: Emu
     body = b'{"sql": "INSERT INTO notes VALUES (?)", "params": [NaN]}'
     headers = {"Content-Type": "application/json"}
     url = f"{base}{D1_BASE}/{D1_ID}/query"
-    async with session.post(url, data=body, headers=headers) as response:
-        assert await answer(response) == (
+    await refused(
+        emu,
+        session.post(url, data=body, headers=headers),
+        (
             400,
             7400,
             "Request body is not valid JSON: NaN is not JSON",
-        )
-    await nothing_written(emu)
+        ),
+    )

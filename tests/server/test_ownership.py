@@ -13,7 +13,7 @@ import pytest
 
 from emulator import Emulator, FolderInUseError
 from emulator.ownership import LOCK_FILE, read_owner
-from tests.server.processes import READY_TIMEOUT, Serve, run_command
+from tests.server.processes import READY_TIMEOUT, Serve, run_command, serve_folder
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
@@ -26,8 +26,7 @@ def test_a_second_server_on_the_same_folder_refuses_naming_the_owner(
     tmp_path: Path, servers: list[Serve]
 ) -> None:
     data = tmp_path / "data"
-    first = Serve("--port", "0", "--persist-to", str(data), cwd=tmp_path)
-    servers.append(first)
+    first = serve_folder(data, tmp_path, servers)
     second = run_command("serve", "--port", "0", "--persist-to", str(data), cwd=tmp_path)
     assert second.returncode == 2
     assert second.stderr == (
@@ -41,8 +40,7 @@ def test_an_emulator_in_another_process_refuses_too_and_the_lock_dies_with_its_o
     tmp_path: Path, servers: list[Serve]
 ) -> None:
     data = tmp_path / "data"
-    server = Serve("--port", "0", "--persist-to", str(data), cwd=tmp_path)
-    servers.append(server)
+    server = serve_folder(data, tmp_path, servers)
     with pytest.raises(FolderInUseError) as refused:
         Emulator(persist_to=data)
     assert str(refused.value) == (
