@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import queue
 import re
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -159,13 +161,12 @@ def test_serve_refuses_the_state_of_a_running_wrangler_dev(
     )
     try:
         assert dev.stdout is not None
+        lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=lambda: [lines.put(x) for x in dev.stdout], daemon=True).start()
         url = None
-        for line in dev.stdout:  # readiness: wrangler prints "Ready on http://..."
-            found = re.search(r"Ready on (http://\S+)", line)
-            if found:
-                url = found.group(1)
-                break
-        assert url is not None, "wrangler dev did not start"
+        while url is None:  # readiness: wrangler prints "Ready on http://..."
+            found = re.search(r"Ready on (http://\S+)", lines.get(timeout=120))
+            url = found.group(1) if found else None
         with urllib.request.urlopen(url, timeout=READY_TIMEOUT) as answer:
             assert answer.read() == b"x"  # its KV database is open now
         state = tmp_path / ".wrangler" / "state"
