@@ -18,7 +18,7 @@ from emulator.core import Emulator
 from emulator.server import constants as c
 from emulator.server.envelope import ApiRequest, ApiResponse
 from emulator.server.errors import error_response
-from emulator.server.rest import RestApi, body_not_decodable, body_too_large
+from emulator.server.rest import RestApi, body_not_decodable, body_not_readable, body_too_large
 
 __all__ = ["REST_API", "create_app", "to_web_response"]
 
@@ -58,10 +58,11 @@ async def _handle(request: web.Request) -> web.Response:
         return to_web_response(error_response(body_too_large(api.max_body_size)))
     try:
         body = await request.read()
-    except (ContentEncodingError, RequestPayloadError):
-        # aiohttp decompresses Content-Encoding: gzip/deflate/br bodies itself.
-        encoding = request.headers.get("Content-Encoding", "")
-        return to_web_response(error_response(body_not_decodable(encoding)))
+    except (ContentEncodingError, RequestPayloadError) as exc:
+        # aiohttp decompresses Content-Encoding: gzip and deflate bodies itself.
+        encoding = request.headers.get("Content-Encoding")
+        refusal = body_not_decodable(encoding) if encoding else body_not_readable(exc)
+        return to_web_response(error_response(refusal))
     answer = await api.handle(ApiRequest(request.method, request.raw_path, request.headers, body))
     return to_web_response(answer)
 

@@ -37,6 +37,7 @@ from aiohttp.http_exceptions import ContentEncodingError
 from emulator.core import BindingKind, Emulator
 from emulator.server import constants as c
 from emulator.server.app import create_app
+from emulator.server.protocol import EnvelopeAppRunner
 from emulator.server.startup import (
     AppliedMigrations,
     StartupError,
@@ -131,7 +132,7 @@ class AccessLogger(AbstractAccessLogger):
 
 async def start_server(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, str]:
     """Start ``app`` on ``host:port`` (0 picks a port); return the runner and base URL."""
-    runner = web.AppRunner(app, access_log_class=AccessLogger, handle_signals=False)
+    runner = EnvelopeAppRunner(app, access_log_class=AccessLogger, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     try:

@@ -51,6 +51,10 @@ MSG_UNSUPPORTED_MEDIA: Final = "Expected a JSON body, got Content-Type {}"
 MSG_INVALID_QUERY: Final = "Invalid query parameter {}: {!r}"
 MSG_BAD_ENCODING: Final = "The request path or query is not valid percent-encoded UTF-8"
 MSG_BAD_CONTENT_ENCODING: Final = "The request body is not valid for its Content-Encoding {!r}"
+MSG_UNSUPPORTED_CONTENT_ENCODING: Final = (
+    "The request's Content-Encoding is not supported: use gzip or deflate, or none"
+)
+MSG_BAD_HTTP: Final = "The request is not valid HTTP: {}"
 MSG_TOO_DEEP: Final = "The request nests values too deeply"
 
 # -- KV ------------------------------------------------------------------------------------

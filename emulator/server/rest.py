@@ -19,7 +19,13 @@ from emulator.server.envelope import ApiRequest, ApiResponse
 from emulator.server.errors import ApiError, error_response
 from emulator.server.routing import Call, Router, decode_segment
 
-__all__ = ["RestApi", "body_not_decodable", "body_too_large", "run_without_loop"]
+__all__ = [
+    "RestApi",
+    "body_not_decodable",
+    "body_not_readable",
+    "body_too_large",
+    "run_without_loop",
+]
 
 
 class RestApi:
@@ -96,6 +102,11 @@ class RestApi:
 def body_not_decodable(encoding: str) -> ApiError:
     """The 400 for a body its ``Content-Encoding`` does not describe (not gzip, say)."""
     return ApiError(400, c.CODE_BAD_REQUEST, c.MSG_BAD_CONTENT_ENCODING.format(encoding))
+
+
+def body_not_readable(error: BaseException) -> ApiError:
+    """The 400 for a body the transport could not read (a broken chunked encoding)."""
+    return ApiError(400, c.CODE_BAD_REQUEST, c.MSG_BAD_HTTP.format(" ".join(str(error).split())))
 
 
 def body_too_large(limit: int) -> ApiError:

@@ -222,3 +222,81 @@ async def test_nan_is_not_json(http: tuple[aiohttp.ClientSession, str], emu: Emu
             "Request body is not valid JSON: NaN is not JSON",
         ),
     )
+
+
+# -- refusals of aiohttp's own HTTP parser, through the server `serve` runs ----------------
+
+
+def raw_exchange(url: str, request: bytes) -> tuple[int, Any]:
+    """Send raw bytes to the live server; return the status and the parsed JSON body."""
+    import json
+    import socket
+    from urllib.parse import urlsplit
+
+    where = urlsplit(url)
+    assert where.hostname is not None
+    assert where.port is not None
+    with socket.create_connection((where.hostname, where.port), timeout=30) as conn:
+        conn.sendall(request)
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return int(head.split()[1]), json.loads(body)
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "message"),
+    [
+        (
+            b"PUT /client/v4/accounts/a/storage/kv/namespaces/"
+            + KV_ID.encode()
+            + b"/values/k HTTP/1.1\r\nHost: x\r\nContent-Encoding: br\r\nContent-Length: 1\r\n"
+            b"Connection: close\r\n\r\nx",
+            "The request's Content-Encoding is not supported: use gzip or deflate, or none",
+        ),
+        (
+            b"PUT /client/v4/accounts/a/storage/kv/namespaces/"
+            + KV_ID.encode()
+            + b"/values/k HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+            b"Connection: close\r\n\r\nzz\r\nabc\r\n0\r\n\r\n",
+            "The request is not valid HTTP: ",
+        ),
+        (
+            b"GARBAGE\r\n\r\n",
+            "The request is not valid HTTP: ",
+        ),
+    ],
+    ids=["brotli", "bad-chunk", "not-http"],
+)
+def test_what_the_http_parser_refuses_is_answered_in_the_envelope(
+    emu: Emulator, request_bytes: bytes, message: str
+) -> None:
+    """``message`` is the whole text where it is ours; after it, aiohttp's parser's words
+    (which differ between its C and Python parsers) follow."""
+    from tests.server.helpers import LiveServer
+
+    emu.kv("CACHE", id=KV_ID)
+    with LiveServer(create_app(emu)) as live:
+        status, payload = raw_exchange(live.url, request_bytes)
+    assert status == 400
+    [error] = payload.pop("errors")
+    assert payload == {"success": False, "messages": [], "result": None}
+    assert error["code"] == 10001
+    assert error["message"].startswith(message)
+    assert error["message"] == message or message.endswith(": ")
+    assert emu.kv("CACHE").snapshot() == {}
+
+
+def test_a_request_line_over_the_limit_is_answered_in_the_envelope(emu: Emulator) -> None:
+    from tests.server.helpers import LiveServer
+
+    with LiveServer(create_app(emu)) as live:
+        request = b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        status, payload = raw_exchange(live.url, request)
+    assert status == 400
+    [error] = payload["errors"]
+    assert error["code"] == 10001
+    assert error["message"].startswith(
+        "The request is not valid HTTP: Got more than 8190 bytes when reading"
+    )
