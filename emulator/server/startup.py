@@ -61,8 +61,8 @@ def choose_layout(persist_to: Path | None, layout: str) -> PersistenceLayout | N
     ``StartupError`` for a folder that is a file, or that holds both layouts under
     ``auto``.
     """
-    folder = persist_to if persist_to is not None else None
-    if layout == "wrangler" and folder is None:
+    folder = persist_to
+    if folder is None and layout == "wrangler":
         folder = Path(DEFAULT_WRANGLER_STATE)
     if folder is None:
         return None
