@@ -136,7 +136,10 @@ def read_owner(folder: Path) -> Owner | None:
     path = folder / LOCK_FILE
     if not path.exists():
         return None
-    handle = os.open(path, os.O_RDWR)
+    try:
+        handle = os.open(path, os.O_RDONLY)  # flock needs no write access
+    except OSError:
+        return None
     try:
         if _try_lock(handle):
             _unlock(handle)
