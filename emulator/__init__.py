@@ -5,6 +5,7 @@ from emulator.core import Emulator, Env
 from emulator.d1 import D1Database, D1ExecResult, D1PreparedStatement, D1Result
 from emulator.errors import D1Error, D1TypeError, EmulatorError, KVArgumentError, KVError
 from emulator.kv import KVEntry, KVListKey, KVListResult, KVNamespace, KVValueWithMetadata
+from emulator.ownership import FolderInUseError
 
 __all__ = [
     "Clock",
@@ -17,6 +18,7 @@ __all__ = [
     "Emulator",
     "EmulatorError",
     "Env",
+    "FolderInUseError",
     "KVArgumentError",
     "KVEntry",
     "KVError",

@@ -1,5 +1,5 @@
-"""``python -m emulator serve ...``: delegates to the server's command line."""
+"""``python -m emulator ...``: delegates to the command line (``emulator.commands``)."""
 
-from emulator.server.cli import main
+from emulator.commands import main
 
 raise SystemExit(main())

@@ -40,6 +40,7 @@ from typing import Any
 from emulator.clock import Clock, SystemClock
 from emulator.d1 import D1Database
 from emulator.kv import KVNamespace
+from emulator.ownership import FolderLock, claim_folder
 
 # The registry's names are part of this module's surface (``emulator.core.default_binding_id``).
 from emulator.registry import (
@@ -142,7 +143,9 @@ class Emulator:
     behaviours that Miniflare does not show (see ``KVNamespace``), for every namespace.
 
     Raises ``ValueError`` for a corrupt registry file or a layout whose root disagrees with
-    ``persist_to``.
+    ``persist_to``, and ``FolderInUseError`` when another ``Emulator`` (in this process or
+    another, such as ``serve``) or a running ``wrangler dev`` already uses the folder; the
+    folder is freed by ``close()``.
     """
 
     def __init__(
@@ -169,9 +172,15 @@ class Emulator:
         self._open: dict[ResourceKey, Binding] = {}
         self._lock = threading.RLock()
         self._closed = False
+        # One owner per folder (``emulator.ownership``): a second one refuses here.
+        self.owner_lock: FolderLock | None = None
         if self.persist_to is not None:
-            self.persist_to.mkdir(parents=True, exist_ok=True)
-            self._load_registry()
+            self.owner_lock = claim_folder(self.persist_to)
+            try:
+                self._load_registry()
+            except BaseException:
+                self.owner_lock.release()
+                raise
 
     # -- bindings -------------------------------------------------------------------------
 
@@ -436,6 +445,8 @@ class Emulator:
             bindings, self._open = self._open, {}
         for binding in bindings.values():
             binding.close()
+        if self.owner_lock is not None:
+            self.owner_lock.release()
 
     def __enter__(self) -> Emulator:
         return self

@@ -10,6 +10,7 @@ restrictions of workerd's SQLite (see ``engine``, ``authorizer``, ``compat``). O
 - ``sqlite_utils``: a ``sqlite_utils.Database`` on the same connection (and clock), for
   seeding and inspecting; D1's restrictions do not apply to it;
 - ``apply_migrations(folder)``: a wrangler-style ``migrations/`` folder;
+- ``read_rows(sql)``: one unmetered read for tooling, without ``sqlite_utils``' side effects;
 - ``dump()``: the database file's bytes (deprecated in production; an emulator convenience).
 """
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from emulator.clock import Clock
 from emulator.d1.binding import BindValue, Param, convert_params
@@ -145,6 +146,20 @@ class D1Database:
                 execute_plugins=False,
             )
         return self._sqlite_utils
+
+    def file_size(self) -> int:
+        """The database's size in bytes (pages in use times the page size), as the REST
+        API's ``file_size`` and a result's ``meta.size_after`` report it."""
+        return self._engine.database_size()
+
+    def read_rows(self, sql: str, params: Sequence[Param] = ()) -> list[tuple[Any, ...]]:
+        """Run one statement of ``sql`` as D1 does, unmetered; return its rows as tuples.
+
+        For tooling that reads (the REST API's database details, ``d1 export``): unlike
+        ``sqlite_utils``, it leaves the binding's connection state untouched and keeps
+        D1's restrictions. Raises ``D1Error``.
+        """
+        return [tuple(row) for row in self._run_statement(sql, tuple(params), metered=False).rows]
 
     def apply_migrations(self, folder: str | Path, *, table: str | None = None) -> list[str]:
         """Apply a wrangler-style migrations folder; return the names applied.

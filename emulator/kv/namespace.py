@@ -202,6 +202,52 @@ class KVNamespace(KVTestHelpers):
             return KVValueWithMetadata(None)
         return KVValueWithMetadata(_decoder(type)(row[2]), parse_metadata(row[1]))
 
+    @overload
+    async def get_with_expiration(
+        self, key: str, type: str = ..., *, cache_ttl: float | None = ...
+    ) -> tuple[KVValueWithMetadata[Any], int | None]: ...
+    @overload
+    async def get_with_expiration(
+        self, key: BulkKeys, type: str = ..., *, cache_ttl: float | None = ...
+    ) -> dict[str, tuple[KVValueWithMetadata[Any], int | None] | None]: ...
+    async def get_with_expiration(
+        self, key: str | BulkKeys, type: str = "text", *, cache_ttl: Any = None
+    ) -> Any:
+        """As ``get_with_metadata``, paired with the key's expiration (``None`` if none).
+
+        Not a Workers binding method: for adapters whose answers carry the expiration (the
+        REST API's value and bulk reads). Each key is read once, as ``get`` reads it:
+        expired keys are missing and the eventual-consistency window applies. A list of
+        keys gives a ``dict`` key -> pair, or ``None`` for a missing key. Raises what
+        ``get_with_metadata`` raises.
+        """
+        if key.__class__ is not str:
+            if not isinstance(key, builtins.list | tuple):
+                _not_string("get_with_metadata", "string or Array")
+            return self._bulk_with_expiration(key, type, cache_ttl)
+        row = self._read(key, cache_ttl)
+        if row is None:
+            return KVValueWithMetadata(None), None
+        return KVValueWithMetadata(_decoder(type)(row[2]), parse_metadata(row[1])), row[0]
+
+    def _bulk_with_expiration(
+        self, keys: BulkKeys, type: object, cache_ttl: Any
+    ) -> dict[str, tuple[KVValueWithMetadata[Any], int | None] | None]:
+        now = self.clock.now()
+        expirations: dict[bytes, int | None] = {}
+
+        def read(encoded: bytes) -> StoredRow | None:
+            row = self._live_row(encoded, now)
+            if row is not None:
+                expirations[encoded] = row[0]
+            return row
+
+        found = get_bulk(keys, type, cache_ttl, with_metadata=True, read=read)
+        return {
+            name: None if result is None else (result, expirations.get(name.encode()))
+            for name, result in found.items()
+        }
+
     def _read(self, key: str, cache_ttl: Any) -> StoredRow | None:
         if cache_ttl is None:
             encoded = encode_key(key, c.GET)

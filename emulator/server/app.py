@@ -9,14 +9,16 @@ into the same envelope, through the same ``error_response``.
 from __future__ import annotations
 
 from aiohttp import web
+from aiohttp.http_exceptions import ContentEncodingError
 from aiohttp.typedefs import Handler
+from aiohttp.web_protocol import RequestPayloadError
 from multidict import CIMultiDict
 
 from emulator.core import Emulator
 from emulator.server import constants as c
 from emulator.server.envelope import ApiRequest, ApiResponse
 from emulator.server.errors import error_response
-from emulator.server.rest import RestApi, body_too_large
+from emulator.server.rest import RestApi, body_not_decodable, body_not_readable, body_too_large
 
 __all__ = ["REST_API", "create_app", "to_web_response"]
 
@@ -36,7 +38,8 @@ def create_app(
     """
     app = web.Application(client_max_size=max_body_size, middlewares=[_error_middleware])
     app[REST_API] = RestApi(emulator, api_token=api_token, max_body_size=max_body_size)
-    app.router.add_route("*", "/{tail:.*}", _handle)
+    # [\s\S]: a percent-encoded CR or LF in a key decodes to a line break, which "." skips.
+    app.router.add_route("*", r"/{tail:[\s\S]*}", _handle)
     return app
 
 
@@ -53,7 +56,13 @@ async def _handle(request: web.Request) -> web.Response:
     if declared is not None and declared > api.max_body_size:
         # Refuse before reading: nothing of an oversized body is buffered or stored.
         return to_web_response(error_response(body_too_large(api.max_body_size)))
-    body = await request.read()
+    try:
+        body = await request.read()
+    except (ContentEncodingError, RequestPayloadError) as exc:
+        # aiohttp decompresses Content-Encoding: gzip and deflate bodies itself.
+        encoding = request.headers.get("Content-Encoding")
+        refusal = body_not_decodable(encoding) if encoding else body_not_readable(exc)
+        return to_web_response(error_response(refusal))
     answer = await api.handle(ApiRequest(request.method, request.raw_path, request.headers, body))
     return to_web_response(answer)
 

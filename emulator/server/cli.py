@@ -1,10 +1,16 @@
 """``python -m emulator serve``: Cloudflare's REST API v4 for KV and D1 on a local port.
 
 Starts in well under a second, in memory unless ``--persist-to`` names a folder; prints
-the URL and the bindings it serves on stdout (the first line is the readiness signal:
-``Serving Cloudflare REST API v4 at http://HOST:PORT/client/v4``), logs one line per
-request on stderr, and stops cleanly on Ctrl-C or SIGTERM. Every write is on disk before
-it is acknowledged, so even a killed server loses nothing it answered.
+the URL and what it serves on stdout (the first line is the readiness signal:
+``Serving Cloudflare REST API v4 at http://HOST:PORT/client/v4``), then the state folder,
+its layout and what it holds, and the migrations applied. Logs one line per request on
+stderr (``2027-01-15T08:00:00.123Z GET /client/v4/... 200 1.4ms``) and stops cleanly on
+Ctrl-C or SIGTERM. Every write is on disk before it is acknowledged, so even a killed
+server loses nothing it answered. A mistake at start is one line on stderr and exit
+status 2 (see ``emulator.server.startup``).
+
+The server owns its folder (``emulator.ownership``): the lock file records its pid and URL,
+so a second server refuses and the data commands send their requests here.
 
 The server runs on an ``OffsetClock`` (wall time, movable and freezable through
 ``/__emulator/clock``).
@@ -20,51 +26,73 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+from aiohttp.http_exceptions import ContentEncodingError
 
-from emulator.core import BindingKind, Emulator, EmulatorLayout, PersistenceLayout
+from emulator.core import BindingKind, Emulator
 from emulator.server import constants as c
 from emulator.server.app import create_app
-from emulator.server.clock import OffsetClock
-from emulator.server.wrangler_layout import (
-    DEFAULT_WRANGLER_STATE,
-    WranglerLayout,
-    is_wrangler_state,
-    wrangler_root,
+from emulator.server.protocol import EnvelopeAppRunner
+from emulator.server.startup import (
+    AppliedMigrations,
+    StartupError,
+    apply_config_migrations,
+    choose_layout,
+    describe_state,
+    open_emulator,
 )
-from emulator.wrangler import WranglerConfig, WranglerConfigError, load_wrangler_config
+from emulator.wrangler import WranglerConfigError, load_wrangler_config
 
-__all__ = ["build_parser", "main", "open_emulator", "start_server"]
+__all__ = [
+    "READY_PREFIX",
+    "TOKEN_ENV",
+    "AccessLogger",
+    "add_serve_command",
+    "port_number",
+    "run_serve",
+    "start_server",
+]
 
 TOKEN_ENV = "CF_EMULATOR_API_TOKEN"
 READY_PREFIX = "Serving Cloudflare REST API v4 at "
-ACCESS_LOG_FORMAT = '%a "%r" %s %b %Tfs'
+LAYOUTS = ("auto", "emulator", "wrangler")
 log = logging.getLogger("emulator.server")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The ``python -m emulator`` argument parser."""
-    parser = argparse.ArgumentParser(
-        prog="python -m emulator",
-        description="Cloudflare Workers KV and D1, emulated locally.",
-    )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+def port_number(text: str) -> int:
+    """An ``argparse`` type: a TCP port, 0-65535 (0 picks a free one)."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is out of range: use 1-65535, or 0 for any")
+    return port
+
+
+def add_serve_command(commands: argparse._SubParsersAction[Any]) -> None:
+    """Add ``serve`` and its options to the top-level parser's subcommands."""
     serve = commands.add_parser(
         "serve",
         help="serve Cloudflare's REST API v4 for KV and D1",
         description="Serve Cloudflare's REST API v4 for KV and D1 (under /client/v4), "
         "with admin routes under /__emulator/.",
     )
-    serve.add_argument("--host", default=c.DEFAULT_HOST, help="interface (default %(default)s)")
-    serve.add_argument("--port", type=int, default=c.DEFAULT_PORT, help="0 picks a free port")
-    serve.add_argument("--persist-to", type=Path, metavar="DIR", help="keep state in DIR")
+    serve.add_argument("--host", default=c.DEFAULT_HOST, help="interface to listen on")
+    serve.add_argument(
+        "--port", type=port_number, default=c.DEFAULT_PORT, help="port; 0 picks a free one"
+    )
+    serve.add_argument(
+        "--persist-to", type=Path, metavar="DIR", help="keep state in DIR (default: in memory)"
+    )
     serve.add_argument(
         "--layout",
-        choices=("auto", "emulator", "wrangler"),
+        choices=LAYOUTS,
         default="auto",
         help="how DIR is organised: the emulator's own files, or wrangler's "
         "(DIR/v3/kv, DIR/v3/d1, shared with `wrangler --local`); auto picks wrangler "
@@ -75,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--apply-migrations",
         action="store_true",
-        help="apply each D1 database's migrations_dir from the config at start",
+        help="apply each D1 database's migrations_dir from --config at start",
     )
     serve.add_argument(
         "--api-token",
@@ -84,52 +112,47 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"require 'Authorization: Bearer TOKEN' (default: ${TOKEN_ENV}, else none)",
     )
     serve.add_argument("--quiet", action="store_true", help="no per-request log lines")
-    return parser
+    serve.set_defaults(run=run_serve)
 
 
-def choose_layout(persist_to: Path | None, layout: str) -> PersistenceLayout | None:
-    """The persistence layout for ``--persist-to`` and ``--layout`` (``None``: in memory).
+class AccessLogger(AbstractAccessLogger):
+    """One line per request: UTC timestamp, method, path, status, duration."""
 
-    ``wrangler`` without a folder uses wrangler's default, ``.wrangler/state``.
-    """
-    if layout == "wrangler":
-        return WranglerLayout(wrangler_root(persist_to or Path(DEFAULT_WRANGLER_STATE)))
-    if persist_to is None:
-        return None
-    if layout == "auto" and is_wrangler_state(persist_to):
-        return WranglerLayout(wrangler_root(persist_to))
-    return EmulatorLayout(persist_to)
-
-
-def open_emulator(
-    persist_to: Path | None,
-    *,
-    layout: str = "auto",
-    config: WranglerConfig | None = None,
-    apply_migrations: bool = False,
-) -> Emulator:
-    """Open the server's ``Emulator`` on an ``OffsetClock``, bound as ``config`` says."""
-    emulator = Emulator(clock=OffsetClock(), layout=choose_layout(persist_to, layout))
-    if config is not None:
-        config.apply(emulator)
-        if apply_migrations:
-            for db in config.d1_databases:
-                if db.migrations_dir.is_dir():
-                    emulator.d1(db.binding).apply_migrations(
-                        db.migrations_dir, table=db.migrations_table
-                    )
-    return emulator
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        stamp = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        self.logger.info(
+            "%s %s %s %d %.1fms",
+            stamp,
+            request.method,
+            request.raw_path,
+            response.status,
+            time * 1000,
+        )
 
 
 async def start_server(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, str]:
     """Start ``app`` on ``host:port`` (0 picks a port); return the runner and base URL."""
-    runner = web.AppRunner(app, access_log_format=ACCESS_LOG_FORMAT, handle_signals=False)
+    runner = EnvelopeAppRunner(app, access_log_class=AccessLogger, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
-    await site.start()
+    try:
+        await site.start()
+    except BaseException:
+        await runner.cleanup()
+        raise
     bound_host, bound_port = runner.addresses[0][:2]
     shown = f"[{bound_host}]" if ":" in str(bound_host) else str(bound_host)
     return runner, f"http://{shown}:{bound_port}"
+
+
+def _not_a_body_decoding_error(record: logging.LogRecord) -> bool:
+    """Drop aiohttp's traceback for a body that is not what its Content-Encoding says.
+
+    The request was already answered 400 in the envelope; aiohttp logs the error again
+    as "Unhandled exception" while draining the rest of the body.
+    """
+    exc = record.exc_info[1] if record.exc_info else None
+    return not isinstance(exc, ContentEncodingError)
 
 
 def _exposed(host: str) -> bool:
@@ -141,24 +164,28 @@ def _exposed(host: str) -> bool:
         return True  # a host name: it may resolve to a public interface
 
 
-def _describe(emulator: Emulator, url: str, layout: PersistenceLayout | None, out: TextIO) -> None:
-    if layout is None:
-        where = "in memory (gone when the server stops)"
-    else:
-        kind = "wrangler's layout" if isinstance(layout, WranglerLayout) else "emulator layout"
-        where = f"{layout.root.resolve()} ({kind})"
-    print(f"  state: {where}", file=out)
+def _describe(
+    emulator: Emulator, url: str, migrations: list[AppliedMigrations], out: TextIO
+) -> None:
+    print(f"  state: {describe_state(emulator.layout, emulator)}", file=out)
     print(f"  clock: wall time, movable at {url}{c.ADMIN_PREFIX}/clock", file=out)
     kinds: tuple[tuple[BindingKind, str], ...] = (("kv", "KV namespace"), ("d1", "D1 database"))
     for kind, label in kinds:
         for record in emulator.resources(kind):
             names = ", ".join(emulator.bindings_of(kind, record.id)) or "unbound"
             print(f"  {label} {record.title!r} id={record.id} binding={names}", file=out)
+    for applied in migrations:
+        done = ", ".join(applied.names) if applied.names else "none pending"
+        print(f"  migrations applied to {applied.binding}: {done}", file=out)
 
 
-async def _serve(args: argparse.Namespace, emulator: Emulator) -> None:
+async def _serve(
+    args: argparse.Namespace, emulator: Emulator, migrations: list[AppliedMigrations]
+) -> None:
     app = create_app(emulator, api_token=args.api_token)
     runner, url = await start_server(app, args.host, args.port)
+    if emulator.owner_lock is not None:
+        emulator.owner_lock.announce(url)  # data commands on this folder come here
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -167,7 +194,7 @@ async def _serve(args: argparse.Namespace, emulator: Emulator) -> None:
             loop.add_signal_handler(signum, stop.set)
     out = sys.stdout
     print(f"{READY_PREFIX}{url}{c.API_PREFIX}", file=out)
-    _describe(emulator, url, emulator.layout, out)
+    _describe(emulator, url, migrations, out)
     auth = "Bearer token required" if args.api_token else "any token accepted"
     print(f"  auth: {auth}; admin routes at {url}{c.ADMIN_PREFIX}/", file=out)
     print("Press Ctrl-C to stop.", file=out, flush=True)
@@ -177,11 +204,31 @@ async def _serve(args: argparse.Namespace, emulator: Emulator) -> None:
         await runner.cleanup()
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status."""
-    args = build_parser().parse_args(argv)
+def _open(args: argparse.Namespace) -> tuple[Emulator, list[AppliedMigrations]]:
+    if args.apply_migrations and args.config is None:
+        raise StartupError("--apply-migrations needs --config naming the wrangler config")
+    try:
+        config = None if args.config is None else load_wrangler_config(args.config, env=args.env)
+    except WranglerConfigError as exc:
+        raise StartupError(str(exc)) from None
+    emulator = open_emulator(choose_layout(args.persist_to, args.layout), config=config)
+    try:
+        migrations = (
+            apply_config_migrations(emulator, config)
+            if config is not None and args.apply_migrations
+            else []
+        )
+    except BaseException:
+        emulator.close()
+        raise
+    return emulator, migrations
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """Run ``serve`` with parsed arguments; return the exit status."""
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING if args.quiet else logging.INFO)
+    logging.getLogger("aiohttp.server").addFilter(_not_a_body_decoding_error)
     if _exposed(args.host):
         print(
             f"WARNING: listening on {args.host}: anyone who can reach this machine can read "
@@ -191,23 +238,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             flush=True,
         )
     try:
-        config = None if args.config is None else load_wrangler_config(args.config, env=args.env)
-        emulator = open_emulator(
-            args.persist_to,
-            layout=args.layout,
-            config=config,
-            apply_migrations=args.apply_migrations,
-        )
-    except (WranglerConfigError, ValueError, OSError) as exc:
+        emulator, migrations = _open(args)
+    except StartupError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
-        asyncio.run(_serve(args, emulator))
+        asyncio.run(_serve(args, emulator, migrations))
     except KeyboardInterrupt:
         pass
     except OSError as exc:  # the port is taken, the host unknown, ...
         print(f"error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
-        return 1
+        return 2
     finally:
         emulator.close()
     print("Stopped; every acknowledged write is on disk." if emulator.layout else "Stopped.")

@@ -50,6 +50,12 @@ MSG_INVALID_JSON: Final = "Request body is not valid JSON: {}"
 MSG_UNSUPPORTED_MEDIA: Final = "Expected a JSON body, got Content-Type {}"
 MSG_INVALID_QUERY: Final = "Invalid query parameter {}: {!r}"
 MSG_BAD_ENCODING: Final = "The request path or query is not valid percent-encoded UTF-8"
+MSG_BAD_CONTENT_ENCODING: Final = "The request body is not valid for its Content-Encoding {!r}"
+MSG_UNSUPPORTED_CONTENT_ENCODING: Final = (
+    "The request's Content-Encoding is not supported: use gzip or deflate, or none"
+)
+MSG_BAD_HTTP: Final = "The request is not valid HTTP: {}"
+MSG_TOO_DEEP: Final = "The request nests values too deeply"
 
 # -- KV ------------------------------------------------------------------------------------
 CODE_KV_KEY_NOT_FOUND: Final = 10009  # observed
@@ -73,6 +79,12 @@ CODE_D1_BAD_REQUEST: Final = 7400  # chosen
 MSG_D1_BAD_DATABASE_ID: Final = "The database identifier '{}' is not valid"
 MSG_D1_NAME_REQUIRED: Final = "a database needs a non-empty 'name' string"
 MSG_D1_BODY_SHAPE: Final = "the body needs 'sql' (with optional 'params') or 'batch'"
+MSG_D1_TRANSFER_BODY: Final = "the body must be a JSON object"
+MSG_D1_TRANSFER_FIELD: Final = "invalid or missing '{}'"
+MSG_D1_UNKNOWN_BOOKMARK: Final = "no import is running at that bookmark"
+MSG_D1_NOT_UPLOADED: Final = "{} has not been uploaded: send 'init' and PUT the file first"
+MSG_D1_ETAG_MISMATCH: Final = "the uploaded file does not match its etag (MD5)"
+MSG_D1_NUL_IN_SQL: Final = "{}: the SQL holds a NUL character (U+0000); bind such text as a param"
 CODE_D1_NOT_FOUND: Final = 7404  # observed
 MSG_D1_NOT_FOUND: Final = "The database {} could not be found"
 CODE_D1_SQL: Final = 7500  # observed, with HTTP 400 since 2024-04-15

@@ -6,8 +6,8 @@ atomic. Rows come back as objects (``query``) or as ``{"columns", "rows"}`` (``r
 BLOBs as arrays of byte values (semantics Decision 1). SQL errors are 400 with code 7500 and
 the D1 text without its ``D1_ERROR: `` prefix, as the real API answers since 2024-04-15.
 
-Not emulated: ``update``/``edit`` (read replication), ``export``, ``import`` and time
-travel; their paths answer 405 or 404 in the envelope.
+``export`` and ``import`` are in ``d1_transfer``. Not emulated: ``update``/``edit`` (read
+replication) and time travel; their paths answer 405 or 404 in the envelope.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from emulator.server.errors import ApiError
 from emulator.server.paging import page_of
 from emulator.server.routing import Call, Router
 
-__all__ = ["DATABASES", "database_json", "register"]
+__all__ = ["DATABASES", "database_json", "database_record", "register"]
 
 DATABASES = "client/v4/accounts/{account}/d1/database"
 
@@ -61,14 +61,15 @@ def database_json(record: ResourceRecord, db: D1Database | None = None) -> dict[
 
 def db_stats(db: D1Database) -> tuple[int, int]:
     """The database's size in bytes and its number of user tables."""
-    conn = db.sqlite_utils
-    page_count = conn.execute("PRAGMA page_count").fetchone()[0]
-    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
-    tables = [name for name in conn.table_names() if not name.startswith(("_cf_", "sqlite_"))]
-    return int(page_count) * int(page_size), len(tables)
+    [(tables,)] = db.read_rows(
+        "SELECT count(*) FROM sqlite_schema WHERE type = 'table' "
+        "AND substr(name, 1, 4) != '_cf_' AND substr(name, 1, 7) != 'sqlite_'"
+    )
+    return db.file_size(), int(tables)
 
 
-def _record(call: Call) -> ResourceRecord:
+def database_record(call: Call) -> ResourceRecord:
+    """The database named in the path; 400 for a malformed id, 404 for an unknown one."""
     return call.resource(
         "d1",
         "database",
@@ -110,13 +111,13 @@ async def create_database(call: Call) -> ApiResponse:
 
 async def get_database(call: Call) -> ApiResponse:
     """``GET database/{id}``: with ``file_size`` and ``num_tables``."""
-    record = _record(call)
+    record = database_record(call)
     return ok(database_json(record, call.emulator.d1_database(record.id)))
 
 
 async def delete_database(call: Call) -> ApiResponse:
     """``DELETE database/{id}``: the database, its file and its bindings are gone."""
-    record = _record(call)
+    record = database_record(call)
     call.emulator.delete_resource("d1", record.id)
     return ok(None)
 
@@ -129,11 +130,14 @@ def _statement(item: Any, where: str) -> tuple[str, list[Any]]:
         params = []
     if not isinstance(params, list):
         raise ApiError(400, c.CODE_D1_BAD_REQUEST, f"{where}: 'params' must be an array")
+    if "\x00" in item["sql"]:
+        # SQLite would stop reading at the NUL and run only what precedes it.
+        raise ApiError(400, c.CODE_D1_BAD_REQUEST, c.MSG_D1_NUL_IN_SQL.format(where))
     return item["sql"], params
 
 
 async def _run(call: Call) -> list[D1Result]:
-    record = _record(call)
+    record = database_record(call)
     body = call.json_body(code=c.CODE_D1_BAD_REQUEST)
     db = call.emulator.d1_database(record.id)
     if isinstance(body, dict) and "batch" in body:

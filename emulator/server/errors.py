@@ -8,6 +8,7 @@ envelope with the right status and code::
     KVError("KV PUT failed: 413 ...")  -> 413, code 10019, the text after the status
     KVError(... 429 Too Many Requests) -> 429, code 10429 (strict write-rate mode only)
     D1Error("D1_ERROR: no such ...")   -> 400, code 7500, the text without "D1_ERROR: "
+    RecursionError                     -> 400, code 10001 (values nested too deeply)
     anything else                      -> 500, code 10002, "Internal error" (logged; never
                                           a traceback in the response)
 """
@@ -67,5 +68,8 @@ def error_response(error: BaseException) -> ApiResponse:
         # Since 2024-04-15 the real API answers SQL errors with 400 (it used to be 500,
         # which the SDK would retry).
         return failure(400, c.CODE_D1_SQL, text)
+    if isinstance(error, RecursionError):
+        # Only input nests this deeply (JSON or metadata 100,000 levels down): bad input.
+        return failure(400, c.CODE_BAD_REQUEST, c.MSG_TOO_DEEP)
     log.error("internal error while answering a request", exc_info=error)
     return failure(500, c.CODE_INTERNAL, c.MSG_INTERNAL)

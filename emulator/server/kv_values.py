@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import math
 from typing import Any
 
@@ -34,7 +33,7 @@ from emulator.server.envelope import ApiResponse, ok, raw
 from emulator.server.errors import ApiError
 from emulator.server.kv_common import resolve_namespace, rest_key
 from emulator.server.multipart import MultipartError, parse_form_data
-from emulator.server.routing import Call
+from emulator.server.routing import Call, parse_json
 
 __all__ = ["bulk_delete", "bulk_get", "bulk_write", "delete_value", "get_metadata", "get_value"]
 
@@ -65,14 +64,11 @@ def _query_long(call: Call, name: str) -> int | None:
 async def get_value(call: Call) -> ApiResponse:
     """``GET values/{key}``: raw bytes; 404 (code 10009) for a missing key."""
     kv, key = _namespace_and_key(call, kvc.GET)
-    value = await kv.get(key, type="bytes")
-    if value is None:
+    found, expiration = await kv.get_with_expiration(key, type="bytes")
+    if found.value is None:
         raise ApiError(404, c.CODE_KV_KEY_NOT_FOUND, c.MSG_KV_KEY_NOT_FOUND)
-    headers: dict[str, str] = {}
-    entry = kv.entry(key)  # a read does not return the expiration; the entry has it
-    if entry is not None and entry.expiration is not None:
-        headers["expiration"] = str(entry.expiration)
-    return raw(bytes(value), content_type=_OCTET_STREAM, extra=headers)
+    headers = {} if expiration is None else {"expiration": str(expiration)}
+    return raw(bytes(found.value), content_type=_OCTET_STREAM, extra=headers)
 
 
 async def get_metadata(call: Call) -> ApiResponse:
@@ -115,8 +111,8 @@ def _form_value(call: Call) -> tuple[bytes, Any]:
     if metadata_part is None:
         return value_part.data, None
     try:
-        return value_part.data, json.loads(metadata_part.data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+        return value_part.data, parse_json(metadata_part.data)
+    except ValueError as exc:
         raise ApiError(400, c.CODE_KV_INVALID, c.MSG_KV_BAD_METADATA.format(exc)) from None
 
 
@@ -211,18 +207,17 @@ async def bulk_get(call: Call) -> ApiResponse:
         raise ApiError(400, c.CODE_BAD_REQUEST, "'type' must be a string, 'withMetadata' a boolean")
     values: dict[str, Any] = {}
     if with_metadata:
-        found = await kv.get_with_metadata(keys, type=kind)
-        for key, result in found.items():
-            values[key] = None if result is None else _with_metadata(kv, key, result)
+        found = await kv.get_with_expiration(keys, type=kind)
+        for key, pair in found.items():
+            values[key] = None if pair is None else _with_metadata(*pair)
     else:
         values = dict(await kv.get(keys, type=kind))
     return ok({"values": values})
 
 
-def _with_metadata(kv: KVNamespace, key: str, result: KVValueWithMetadata[Any]) -> dict[str, Any]:
-    # The binding's read does not return the expiration; the REST answer carries it when set.
+def _with_metadata(result: KVValueWithMetadata[Any], expiration: int | None) -> dict[str, Any]:
+    # The REST answer carries the expiration when one is set.
     item: dict[str, Any] = {"value": result.value, "metadata": result.metadata}
-    entry = kv.entry(key)
-    if entry is not None and entry.expiration is not None:
-        item["expiration"] = entry.expiration
+    if expiration is not None:
+        item["expiration"] = expiration
     return item

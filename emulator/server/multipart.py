@@ -30,8 +30,9 @@ class FormPart:
 def header_params(value: str) -> tuple[str, dict[str, str]]:
     """Split ``type; a=1; b="x y"`` into ``("type", {"a": "1", "b": "x y"})``.
 
-    Quoted strings may contain ``;`` and backslash escapes. Parameter names are
-    lower-cased; the leading token is returned lower-cased too.
+    Quoted strings may contain ``;`` and backslash escapes; one left open raises
+    ``MultipartError`` (guessing where it ends could accept a body the sender did not
+    mean). Parameter names are lower-cased; the leading token is returned lower-cased too.
     """
     head, _, rest = value.partition(";")
     params: dict[str, str] = {}
@@ -52,6 +53,8 @@ def header_params(value: str) -> tuple[str, dict[str, str]]:
                     i += 1
                 chars.append(rest[i])
                 i += 1
+            if i >= n:
+                raise MultipartError(f"unbalanced quotes in the {name} parameter of {head!r}")
             i += 1  # the closing quote
             params.setdefault(name, "".join(chars))
         else:

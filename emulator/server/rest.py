@@ -13,13 +13,19 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from emulator.core import Emulator
-from emulator.server import admin, d1_api, kv_api
+from emulator.server import admin, d1_api, d1_transfer, kv_api
 from emulator.server import constants as c
 from emulator.server.envelope import ApiRequest, ApiResponse
 from emulator.server.errors import ApiError, error_response
 from emulator.server.routing import Call, Router, decode_segment
 
-__all__ = ["RestApi", "body_too_large", "run_without_loop"]
+__all__ = [
+    "RestApi",
+    "body_not_decodable",
+    "body_not_readable",
+    "body_too_large",
+    "run_without_loop",
+]
 
 
 class RestApi:
@@ -43,6 +49,8 @@ class RestApi:
         self.router = Router()
         kv_api.register(self.router)
         d1_api.register(self.router)
+        d1_transfer.register(self.router)
+        self.d1_transfers = d1_transfer.D1Transfers()
         admin.register(self.router)
 
     async def handle(self, request: ApiRequest) -> ApiResponse:
@@ -60,19 +68,27 @@ class RestApi:
         return run_without_loop(self.handle(request))
 
     def authorised(self, request: ApiRequest) -> bool:
-        """Tell whether the request carries the configured token (always, without one)."""
+        """Tell whether the request carries the configured token (always, without one).
+
+        The scheme is case-insensitive (``bearer``, ``BEARER``), as RFC 9110 says.
+        """
         if self.api_token is None:
             return True
-        given = request.header("Authorization") or ""
-        expected = f"Bearer {self.api_token}"
-        return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+        scheme, _, given = (request.header("Authorization") or "").strip().partition(" ")
+        if scheme.lower() != "bearer":
+            return False
+        return hmac.compare_digest(
+            given.strip().encode("utf-8", "surrogateescape"), self.api_token.encode("utf-8")
+        )
 
     async def _dispatch(self, request: ApiRequest) -> ApiResponse:
         if len(request.body) > self.max_body_size:
             raise body_too_large(self.max_body_size)
-        if not self.authorised(request):
-            raise ApiError(401, c.CODE_AUTHENTICATION, c.MSG_AUTHENTICATION)
         path, _, query_string = request.target.partition("?")
+        # Export/import URLs are pre-signed: their random token is the credential.
+        presigned = path.startswith(f"/{d1_transfer.TRANSFERS}/")
+        if not presigned and not self.authorised(request):
+            raise ApiError(401, c.CODE_AUTHENTICATION, c.MSG_AUTHENTICATION)
         try:
             query = parse_qsl(query_string, keep_blank_values=True, errors="strict")
         except UnicodeDecodeError:
@@ -81,6 +97,16 @@ class RestApi:
         method = "GET" if request.method == "HEAD" else request.method
         handler, params = self.router.resolve(method, segments)
         return await handler(Call(self, request, params, query))
+
+
+def body_not_decodable(encoding: str) -> ApiError:
+    """The 400 for a body its ``Content-Encoding`` does not describe (not gzip, say)."""
+    return ApiError(400, c.CODE_BAD_REQUEST, c.MSG_BAD_CONTENT_ENCODING.format(encoding))
+
+
+def body_not_readable(error: BaseException) -> ApiError:
+    """The 400 for a body the transport could not read (a broken chunked encoding)."""
+    return ApiError(400, c.CODE_BAD_REQUEST, c.MSG_BAD_HTTP.format(" ".join(str(error).split())))
 
 
 def body_too_large(limit: int) -> ApiError:

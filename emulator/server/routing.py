@@ -23,7 +23,7 @@ from emulator.server.errors import ApiError
 if TYPE_CHECKING:
     from emulator.server.rest import RestApi
 
-__all__ = ["Call", "Handler", "Router", "decode_segment"]
+__all__ = ["Call", "Handler", "Router", "decode_segment", "parse_json"]
 
 Handler = Callable[["Call"], Awaitable[ApiResponse]]
 
@@ -159,8 +159,8 @@ class Call:
         if media not in _JSON_TYPES and not media.endswith("+json"):
             raise ApiError(415, code, c.MSG_UNSUPPORTED_MEDIA.format(media))
         try:
-            return json.loads(self.request.body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as exc:
+            return parse_json(self.request.body)
+        except ValueError as exc:
             raise ApiError(400, code, c.MSG_INVALID_JSON.format(exc)) from None
 
 
@@ -199,6 +199,23 @@ class Router:
                 c.MSG_METHOD_NOT_ALLOWED.format(method, "/".join(s or "" for s in segments)),
             )
         raise ApiError(404, c.CODE_NO_ROUTE, c.MSG_NO_ROUTE)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_json(data: bytes) -> Any:
+    """Parse a request body (or part) as strict JSON; ``ValueError`` (``UnicodeDecodeError``
+    for bytes that are not UTF-8) says what is wrong.
+
+    Strict as JavaScript's ``JSON.parse``: no ``NaN`` or ``Infinity``. Nesting deeper than
+    Python's parser can follow (``[[[[...]]]]`` 100,000 deep) is refused, not a crash.
+    """
+    try:
+        return json.loads(data.decode("utf-8"), parse_constant=_refuse_constant)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
 
 
 def decode_segment(segment: str) -> str | None:

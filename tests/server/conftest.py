@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestServer
@@ -11,6 +13,7 @@ from cloudflare import AsyncCloudflare, Cloudflare
 from emulator import Emulator, ManualClock
 from emulator.server import RestApi, create_app
 from tests.server.helpers import START, TOKEN, LiveServer
+from tests.server.processes import Serve
 
 
 @pytest.fixture
@@ -56,3 +59,12 @@ async def acf(emu: Emulator) -> AsyncIterator[AsyncCloudflare]:
     yield client
     await client.close()
     await server.close()
+
+
+@pytest.fixture
+def servers(tmp_path: Path) -> Iterator[list[Serve]]:
+    started: list[Serve] = []
+    yield started
+    for server in started:
+        if server.process.poll() is None:
+            server.stop(signal.SIGKILL)

@@ -6,106 +6,26 @@ checked by SIGKILL-ing the server right after acknowledged writes and restarting
 
 from __future__ import annotations
 
-import os
-import queue
+import re
 import signal
 import subprocess
 import sys
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from cloudflare import Cloudflare
 
+from emulator.commands import build_parser
 from emulator.core import EmulatorLayout
 from emulator.server import OffsetClock
-from emulator.server.cli import READY_PREFIX, build_parser, choose_layout, open_emulator
+from emulator.server.cli import READY_PREFIX
+from emulator.server.startup import apply_config_migrations, choose_layout, open_emulator
 from emulator.server.wrangler_layout import WranglerLayout
 from emulator.wrangler import load_wrangler_config
 from tests.server.helpers import ACCOUNT
+from tests.server.processes import READY_TIMEOUT, Serve, run_command, serve_folder
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
-
-READY_TIMEOUT = 30.0
-
-
-class Serve:
-    """``python -m emulator serve ...`` in a subprocess, with its stdout read line by line."""
-
-    def __init__(self, *args: str, cwd: Path) -> None:
-        self.cwd = cwd
-        self.stderr_path = cwd / f"stderr-{time.monotonic_ns()}.log"
-        # A file, not a pipe, so access logs never block the server; closed by stop().
-        self._stderr = open(self.stderr_path, "wb")  # noqa: SIM115
-        self.started = time.monotonic()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "emulator", "serve", *args],
-            cwd=cwd,
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-            text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        self.lines: queue.Queue[str | None] = queue.Queue()
-        self.output: list[str] = []
-        self._pump_thread = threading.Thread(target=self._pump, daemon=True)
-        self._pump_thread.start()
-        self.url = self._wait_ready()
-        self.ready_after = time.monotonic() - self.started
-
-    def _pump(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.put(line.rstrip("\n"))
-        self.lines.put(None)
-
-    def _wait_ready(self) -> str:
-        while True:
-            line = self.lines.get(timeout=READY_TIMEOUT)
-            if line is None:
-                raise AssertionError(f"server exited before ready:\n{self.stderr()}")
-            self.output.append(line)
-            if line.startswith(READY_PREFIX):
-                return line.removeprefix(READY_PREFIX)
-
-    def banner(self) -> list[str]:
-        """The lines printed after the ready line, up to the Ctrl-C hint."""
-        while not self.output or self.output[-1] != "Press Ctrl-C to stop.":
-            line = self.lines.get(timeout=READY_TIMEOUT)
-            assert line is not None
-            self.output.append(line)
-        return self.output
-
-    def stderr(self) -> str:
-        """What the process wrote on stderr so far (the file is flushed by the process)."""
-        return self.stderr_path.read_text()
-
-    def stop(self, signum: int) -> int:
-        self.process.send_signal(signum)
-        code = self.process.wait(timeout=READY_TIMEOUT)
-        self._pump_thread.join(timeout=READY_TIMEOUT)
-        assert self.process.stdout is not None
-        self.process.stdout.close()
-        self._stderr.close()
-        return code
-
-    def rest(self) -> str:
-        """Everything printed on stdout after the banner (once the process ended)."""
-        tail: list[str] = []
-        while (line := self.lines.get(timeout=READY_TIMEOUT)) is not None:
-            tail.append(line)
-        return "\n".join(tail)
-
-
-@pytest.fixture
-def servers(tmp_path: Path) -> Iterator[list[Serve]]:
-    started: list[Serve] = []
-    yield started
-    for server in started:
-        if server.process.poll() is None:
-            server.stop(signal.SIGKILL)
 
 
 def sdk(url: str, token: str = "any") -> Cloudflare:
@@ -116,8 +36,7 @@ def test_every_acknowledged_write_survives_sigkill_and_a_restart(
     tmp_path: Path, servers: list[Serve]
 ) -> None:
     data = tmp_path / "data"
-    first = Serve("--port", "0", "--persist-to", str(data), cwd=tmp_path)
-    servers.append(first)
+    first = serve_folder(data, tmp_path, servers)
     cf = sdk(first.url)
     namespace = cf.kv.namespaces.create(account_id=ACCOUNT, title="durable")
     written = {f"key-{i}": f"value-{i}".encode() for i in range(25)}
@@ -144,12 +63,13 @@ def test_every_acknowledged_write_survives_sigkill_and_a_restart(
     assert bulk.read() == b"in one request"
 
 
-def test_it_starts_fast_prints_what_it_serves_logs_requests_and_stops_on_sigterm(
+def test_readiness_is_the_first_line_then_it_logs_requests_and_stops_on_sigterm(
     tmp_path: Path, servers: list[Serve]
 ) -> None:
     server = Serve("--port", "0", cwd=tmp_path)
     servers.append(server)
-    assert server.ready_after < 5.0, "start-up (including the interpreter) took too long"
+    # The readiness signal is the very first line: nothing a client waits on comes before.
+    assert server.output[0].startswith(READY_PREFIX)
     assert server.url.startswith("http://127.0.0.1:")
     assert server.url.endswith("/client/v4")
     banner = "\n".join(server.banner())
@@ -158,9 +78,12 @@ def test_it_starts_fast_prints_what_it_serves_logs_requests_and_stops_on_sigterm
     list(sdk(server.url).kv.namespaces.list(account_id=ACCOUNT))
     assert server.stop(signal.SIGTERM) == 0
     assert server.rest() == "Stopped."
-    assert '"GET /client/v4/accounts/test-account/storage/kv/namespaces HTTP/1.1" 200' in (
-        server.stderr()
-    )
+    [line] = server.stderr().splitlines()
+    assert re.fullmatch(
+        r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z "
+        r"GET /client/v4/accounts/test-account/storage/kv/namespaces 200 \d+\.\dms",
+        line,
+    ), line
 
 
 def test_sigint_stops_it_cleanly_too(tmp_path: Path, servers: list[Serve]) -> None:
@@ -239,7 +162,7 @@ def test_a_taken_port_is_reported(tmp_path: Path, servers: list[Serve]) -> None:
         text=True,
         timeout=READY_TIMEOUT,
     )
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert f"error: cannot listen on 127.0.0.1:{port}" in result.stderr
 
 
@@ -281,8 +204,9 @@ def test_open_emulator_records_migrations_in_the_configs_migrations_table(
         'migrations_table = "schema_history"\n'
     )
     config = load_wrangler_config(tmp_path / "wrangler.toml")
-    emu = open_emulator(None, config=config, apply_migrations=True)
+    emu = open_emulator(None, config=config)
     try:
+        apply_config_migrations(emu, config)
         tables = emu.d1("DB").sqlite_utils.table_names()
         assert "schema_history" in tables
         assert "d1_migrations" not in tables
@@ -301,8 +225,9 @@ def test_open_emulator_binds_the_config_and_applies_migrations(tmp_path: Path) -
         '[env.dev]\nd1_databases = [{ binding = "DB", database_name = "dev-db" }]\n'
     )
     config = load_wrangler_config(tmp_path / "wrangler.toml")
-    emu = open_emulator(None, config=config, apply_migrations=True)
+    emu = open_emulator(None, config=config)
     try:
+        apply_config_migrations(emu, config)
         db = emu.d1("DB")
         assert db.id == "11111111-2222-3333-4444-555555555555"
         assert "notes" in db.sqlite_utils.table_names()
@@ -317,3 +242,46 @@ def test_open_emulator_binds_the_config_and_applies_migrations(tmp_path: Path) -
         assert "notes" not in untouched.d1("DB").sqlite_utils.table_names()
     finally:
         untouched.close()
+
+
+def test_version_names_the_distribution(tmp_path: Path) -> None:
+    from importlib.metadata import version
+
+    result = run_command("--version", cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (
+        0,
+        f"cf-kv-d1-emulator {version('cf-kv-d1-emulator')}\n",
+    )
+
+
+def test_the_console_script_is_the_same_command_line(tmp_path: Path) -> None:
+    script = Path(sys.executable).with_name("cf-emulator")
+    assert script.exists(), "pip install -e . installs the cf-emulator console script"
+    result = subprocess.run(
+        [str(script), "kv", "key", "list", "--namespace-id", "nope", "--persist-to", "d"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=READY_TIMEOUT,
+    )
+    assert (result.returncode, result.stderr) == (1, "error: namespace not found\n")
+
+
+def test_help_shows_the_defaults(tmp_path: Path) -> None:
+    serve = " ".join(run_command("serve", "--help", cwd=tmp_path).stdout.split())
+    assert "--host HOST interface to listen on (default: 127.0.0.1)" in serve
+    assert "--port PORT port; 0 picks a free one (default: 8787)" in serve
+    assert "(default: auto)" in serve
+    commands = " ".join(run_command("kv", "key", "put", "--help", cwd=tmp_path).stdout.split())
+    assert "the state folder, as given to `serve --persist-to` (default: .wrangler/state)" in (
+        commands
+    )
+
+
+def test_a_usage_mistake_is_one_line(tmp_path: Path) -> None:
+    result = run_command("kv", "key", "put", "k", "v", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (
+        2,
+        "python -m emulator kv key put: error: one of the arguments --binding --namespace-id "
+        "is required (see --help)\n",
+    )

@@ -58,10 +58,11 @@ def test_head_answers_the_get_headers_without_a_body(api: RestApi, emu: Emulator
         {},
         {"Authorization": "Bearer wrong"},
         {"Authorization": TOKEN},
-        {"Authorization": f"bearer {TOKEN}"},
+        {"Authorization": f"Basic {TOKEN}"},
+        {"Authorization": f"Bearer{TOKEN}"},
         {"X-Auth-Key": TOKEN, "X-Auth-Email": "a@b.c"},
     ],
-    ids=["none", "wrong", "no-scheme", "lowercase-scheme", "api-key"],
+    ids=["none", "wrong", "no-scheme", "basic-scheme", "no-space", "api-key"],
 )
 @pytest.mark.parametrize("target", [KV_BASE, "/nowhere", "/__emulator/reset"])
 def test_with_a_token_everything_else_is_401_authentication_error(
@@ -75,9 +76,12 @@ def test_with_a_token_everything_else_is_401_authentication_error(
     )
 
 
-def test_with_a_token_the_bearer_token_is_accepted(emu: Emulator) -> None:
+@pytest.mark.parametrize("scheme", ["Bearer", "bearer", "BEARER", "bEaReR"])
+def test_with_a_token_the_bearer_token_is_accepted_in_any_case_of_the_scheme(
+    emu: Emulator, scheme: str
+) -> None:
     api = RestApi(emu, api_token=TOKEN)
-    response = call(api, "GET", KV_BASE, headers={"authorization": f"Bearer {TOKEN}"})
+    response = call(api, "GET", KV_BASE, headers={"authorization": f"{scheme} {TOKEN}"})
     assert response.status == 200
 
 
