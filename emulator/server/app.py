@@ -17,6 +17,7 @@ from emulator.server import constants as c
 from emulator.server.envelope import ApiRequest, ApiResponse
 from emulator.server.errors import error_response
 from emulator.server.rest import RestApi, body_too_large
+from emulator.server.ui import add_inspector
 
 __all__ = ["REST_API", "create_app", "to_web_response"]
 
@@ -36,6 +37,7 @@ def create_app(
     """
     app = web.Application(client_max_size=max_body_size, middlewares=[_error_middleware])
     app[REST_API] = RestApi(emulator, api_token=api_token, max_body_size=max_body_size)
+    add_inspector(app, app[REST_API])  # the state inspector page, at / and /__emulator/ui
     app.router.add_route("*", "/{tail:.*}", _handle)
     return app
 

@@ -1,0 +1,313 @@
+// The KV view: namespaces, keys paged with the REST API's cursors and filtered by prefix,
+// one key's value, metadata and expiration, and put / delete through the REST API v4.
+import { ApiError, KV, UI, call, segment } from "./api.js";
+import { fill, formatBytes, formatInstant, formatLeft, h, show, visible } from "./dom.js";
+
+const $ = (id) => document.getElementById(id);
+const KIND_LABELS = { json: "JSON", text: "text", binary: "binary", empty: "empty" };
+
+export class KvView {
+  constructor(now) {
+    this.now = now;
+    this.namespaces = [];
+    this.namespace = null;
+    this.prefix = "";
+    this.limit = 50;
+    this.cursors = [""];
+    this.page = 0;
+    this.next = "";
+    this.keys = [];
+    this.selected = null;
+    this.entry = null;
+    this.seq = 0;
+    this.entrySeq = 0;
+    $("kv-filter").addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.prefix = $("kv-prefix").value;
+      this.limit = Number($("kv-limit").value);
+      this.goTo(0, [""]);
+    });
+    $("kv-first").addEventListener("click", () => this.goTo(0));
+    $("kv-prev").addEventListener("click", () => this.goTo(this.page - 1));
+    $("kv-next").addEventListener("click", () => {
+      this.cursors[this.page + 1] = this.next;
+      this.goTo(this.page + 1);
+    });
+    $("kv-new").addEventListener("click", () => this.openPut(null));
+    $("kv-edit").addEventListener("click", () => this.openPut(this.entry));
+    $("kv-delete").addEventListener("click", () => this.delete());
+    $("kv-put").addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.put();
+    });
+    $("kv-put-cancel").addEventListener("click", () => this.closePut());
+    $("kv-put-expiry").addEventListener("change", () => {
+      show($("kv-put-expiry-value"), $("kv-put-expiry").value !== "none");
+    });
+  }
+
+  clear() {
+    this.namespaces = [];
+    this.namespace = null;
+    this.keys = [];
+    this.selected = null;
+    this.entry = null;
+    fill($("kv-namespaces"));
+    fill($("kv-keys").tBodies[0]);
+    this.renderEntry();
+  }
+
+  async setNamespaces(namespaces) {
+    this.namespaces = namespaces;
+    if (!namespaces.some((ns) => ns.id === this.namespace)) {
+      this.namespace = namespaces.length ? namespaces[0].id : null;
+      this.cursors = [""];
+      this.page = 0;
+      this.selected = null;
+    }
+    this.renderNamespaces();
+    await this.refresh();
+  }
+
+  renderNamespaces() {
+    const items = this.namespaces.map((ns) =>
+      h(
+        "li",
+        {},
+        h(
+          "button",
+          {
+            type: "button",
+            class: ns.id === this.namespace ? "item active" : "item",
+            title: `id ${ns.id}`,
+            onclick: () => this.selectNamespace(ns.id),
+          },
+          h("span", { class: "item-title" }, visible(ns.title)),
+          h("span", { class: "item-sub" }, ns.bindings.length ? ns.bindings.join(", ") : "unbound"),
+        ),
+      ),
+    );
+    fill($("kv-namespaces"), items.length ? items : h("li", { class: "empty" }, "No namespaces yet."));
+    const current = this.namespaces.find((ns) => ns.id === this.namespace);
+    fill($("kv-title"), current ? visible(current.title) : "No namespace");
+  }
+
+  selectNamespace(id) {
+    this.namespace = id;
+    this.selected = null;
+    this.closePut();
+    this.renderNamespaces();
+    this.goTo(0, [""]);
+  }
+
+  goTo(page, cursors) {
+    if (cursors) this.cursors = cursors;
+    this.page = Math.max(0, page);
+    return this.refresh();
+  }
+
+  async refresh() {
+    const seq = ++this.seq;
+    if (!this.namespace) {
+      this.keys = [];
+      this.next = "";
+      this.render();
+      return;
+    }
+    let payload;
+    try {
+      payload = await call("GET", `${KV}/${segment(this.namespace)}/keys`, {
+        query: { prefix: this.prefix, limit: this.limit, cursor: this.cursors[this.page] },
+      });
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      if (seq === this.seq) this.render(error.message);
+      return;
+    }
+    if (seq !== this.seq) return; // a newer refresh is under way
+    this.keys = payload.result;
+    this.next = payload.result_info.cursor;
+    this.render();
+    if (this.selected !== null) await this.loadEntry(this.selected);
+  }
+
+  render(error) {
+    const now = this.now();
+    const rows = this.keys.map((key) => {
+      const expires = key.expiration ? formatInstant(key.expiration) : "never";
+      const left = key.expiration ? formatLeft(key.expiration - now) : "–";
+      const metadata = key.metadata === undefined ? "" : JSON.stringify(key.metadata);
+      return h(
+        "tr",
+        { class: key.name === this.selected ? "selected" : undefined },
+        h(
+          "td",
+          {},
+          h(
+            "button",
+            { type: "button", class: "link key-link", onclick: () => this.select(key.name) },
+            visible(key.name),
+          ),
+        ),
+        h("td", { class: "nowrap" }, expires),
+        h("td", { class: "nowrap left", dataset: { expiration: key.expiration ?? "" } }, left),
+        h("td", { class: "metadata", title: metadata }, visible(truncate(metadata, 80))),
+      );
+    });
+    fill($("kv-keys").tBodies[0], rows);
+    let empty = "";
+    if (error) empty = error;
+    else if (!this.namespace) empty = "Create a namespace (REST API, SDK or emu.kv(name)) to see it here.";
+    else if (!rows.length) empty = this.prefix ? "No key starts with this prefix." : "No keys.";
+    fill($("kv-empty"), empty);
+    show($("kv-empty"), Boolean(empty));
+    $("kv-prev").disabled = this.page === 0;
+    $("kv-first").disabled = this.page === 0;
+    $("kv-next").disabled = !this.next;
+    const start = this.page * this.limit;
+    fill(
+      $("kv-page"),
+      rows.length ? `Page ${this.page + 1} · keys ${start + 1}–${start + rows.length}` : `Page ${this.page + 1}`,
+    );
+  }
+
+  /** Once a second: count down, and list again when a shown key has just expired. */
+  async tick() {
+    const now = this.now();
+    for (const cell of document.querySelectorAll("#kv-keys td.left")) {
+      const expiration = Number(cell.dataset.expiration);
+      if (expiration) fill(cell, formatLeft(expiration - now));
+    }
+    this.renderLeft();
+    const expired = this.keys.some((key) => key.expiration && key.expiration <= now);
+    const entryGone = this.entry?.expiration && this.entry.expiration <= now;
+    if (expired || entryGone) await this.refresh();
+  }
+
+  select(name) {
+    this.selected = name;
+    this.closePut();
+    for (const row of $("kv-keys").tBodies[0].rows) row.classList.remove("selected");
+    const index = this.keys.findIndex((key) => key.name === name);
+    if (index >= 0) $("kv-keys").tBodies[0].rows[index].classList.add("selected");
+    return this.loadEntry(name);
+  }
+
+  async loadEntry(name) {
+    const seq = ++this.entrySeq;
+    let entry = null;
+    let missing = "";
+    try {
+      ({ result: entry } = await call("GET", `${UI}/kv/${segment(this.namespace)}/entry/${segment(name)}`));
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      missing = error.status === 404 ? `“${name}” is gone: it was deleted or it expired.` : error.message;
+    }
+    if (seq !== this.entrySeq) return;
+    this.entry = entry;
+    this.renderEntry(missing);
+  }
+
+  renderEntry(missing = "") {
+    const entry = this.entry;
+    show($("kv-entry"), Boolean(entry));
+    show($("kv-entry-empty"), !entry);
+    fill($("kv-entry-empty"), missing ? visible(missing) : "Select a key to see its value.");
+    $("kv-delete").textContent = "Delete";
+    delete $("kv-delete").dataset.armed;
+    if (!entry) return;
+    fill($("kv-entry-name"), visible(entry.name));
+    const value = entry.value;
+    fill($("kv-entry-kind"), KIND_LABELS[value.kind]);
+    $("kv-entry-kind").dataset.kind = value.kind;
+    fill($("kv-entry-size"), formatBytes(value.size));
+    fill($("kv-entry-value"), visible(value.text, { multiline: true }));
+    $("kv-entry-value").dataset.kind = value.kind;
+    let note = "";
+    if (value.truncated) {
+      note =
+        value.kind === "binary"
+          ? "Showing the first 512 bytes."
+          : "The value is long: only its beginning is shown.";
+    }
+    fill($("kv-entry-truncated"), note);
+    show($("kv-entry-truncated"), Boolean(note));
+    fill($("kv-entry-metadata"), entry.metadata === null ? "none" : visible(entry.metadata, { multiline: true }));
+    $("kv-entry-metadata").classList.toggle("muted", entry.metadata === null);
+    fill($("kv-entry-expires"), entry.expiration ? `${formatInstant(entry.expiration)} (${entry.expiration})` : "never");
+    this.renderLeft();
+  }
+
+  renderLeft() {
+    const entry = this.entry;
+    if (!entry) return;
+    fill($("kv-entry-left"), entry.expiration ? formatLeft(entry.expiration - this.now()) : "–");
+  }
+
+  async delete() {
+    const button = $("kv-delete");
+    if (!button.dataset.armed) {
+      // Two clicks: the first arms the button, the second deletes.
+      button.dataset.armed = "1";
+      button.textContent = "Confirm delete";
+      return;
+    }
+    const name = this.entry.name;
+    try {
+      await call("DELETE", `${KV}/${segment(this.namespace)}/values/${segment(name)}`);
+    } catch (error) {
+      fill($("kv-entry-truncated"), error.message);
+      show($("kv-entry-truncated"));
+      return;
+    }
+    this.selected = null;
+    this.entry = null;
+    this.renderEntry();
+    await this.refresh();
+  }
+
+  openPut(entry) {
+    $("kv-put-key").value = entry ? entry.name : "";
+    const editable = entry && entry.value.kind !== "binary" && !entry.value.truncated;
+    $("kv-put-value").value = editable ? entry.value.text : "";
+    $("kv-put-metadata").value = entry?.metadata ?? "";
+    $("kv-put-expiry").value = entry?.expiration ? "expiration" : "none";
+    $("kv-put-expiry-value").value = entry?.expiration ? String(entry.expiration) : "";
+    show($("kv-put-expiry-value"), Boolean(entry?.expiration));
+    show($("kv-put-error"), false);
+    show($("kv-entry"), false);
+    show($("kv-entry-empty"), false);
+    show($("kv-put"));
+    $("kv-put-key").focus();
+  }
+
+  closePut() {
+    show($("kv-put"), false);
+    this.renderEntry();
+  }
+
+  async put() {
+    const name = $("kv-put-key").value;
+    const form = new FormData();
+    form.append("value", new Blob([$("kv-put-value").value], { type: "text/plain" }));
+    const metadata = $("kv-put-metadata").value.trim();
+    if (metadata) form.append("metadata", metadata);
+    const mode = $("kv-put-expiry").value;
+    const query = mode === "none" ? {} : { [mode]: $("kv-put-expiry-value").value.trim() };
+    try {
+      await call("PUT", `${KV}/${segment(this.namespace)}/values/${segment(name)}`, { body: form, query });
+    } catch (error) {
+      fill($("kv-put-error"), visible(error.message));
+      show($("kv-put-error"));
+      return;
+    }
+    show($("kv-put"), false);
+    this.selected = name;
+    await this.refresh();
+    if (!this.keys.some((key) => key.name === name)) await this.loadEntry(name);
+  }
+}
+
+function truncate(text, length) {
+  return text.length > length ? `${text.slice(0, length - 1)}…` : text;
+}
