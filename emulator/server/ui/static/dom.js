@@ -82,7 +82,7 @@ export function formatInstant(seconds) {
 /** Seconds left as "4 min 10 s", "2 h 3 min", "3 d 4 h"; "expired" at or past zero. */
 export function formatLeft(seconds) {
   if (seconds <= 0) return "expired";
-  const s = Math.floor(seconds);
+  const s = Math.ceil(seconds); // a countdown: "1 s" until the very instant it expires
   if (s < 60) return `${s} s`;
   if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
   if (s < 86400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
