@@ -46,6 +46,12 @@ export class ClockBar {
     fill($("clock-offset"), shown);
   }
 
+  /** Show nothing of the clock (the token was refused or forgotten). */
+  clear() {
+    this.state = null;
+    for (const id of ["clock-time", "clock-mode", "clock-offset", "clock-error"]) fill($(id));
+  }
+
   fail(message) {
     fill($("clock-error"), message);
     show($("clock-error"));

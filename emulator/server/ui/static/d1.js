@@ -65,17 +65,23 @@ export class D1View {
     });
   }
 
+  /** Forget everything shown (the token was refused or forgotten). */
   clear() {
     this.databases = [];
     this.database = null;
     this.tables = [];
     this.table = null;
-    fill($("d1-databases"));
-    fill($("d1-tables"));
+    this.seq += 1; // answers still on their way are dropped
+    this.renderDatabases();
+    this.renderTables();
+    this.renderPanes();
+    for (const id of ["d1-table-name", "d1-table-sql", "d1-page", "console-output", "migrations-output"]) {
+      fill($(id));
+    }
+    for (const id of ["d1-rows", "d1-schema"]) {
+      fill($(id).tBodies[0]);
+    }
     fill($("d1-rows").tHead);
-    fill($("d1-rows").tBodies[0]);
-    fill($("console-output"));
-    fill($("migrations-output"));
   }
 
   async setDatabases(databases) {

@@ -74,6 +74,8 @@ class Inspector {
     // Nothing of the state stays on the page once the token is gone.
     this.kv.clear();
     this.d1.clear();
+    this.clock.clear();
+    this.clockState = null;
     show($("token-prompt"));
     fill($("token-error"), message);
     show($("token-error"), Boolean(message));

@@ -46,14 +46,20 @@ export class KvView {
     });
   }
 
+  /** Forget everything shown (the token was refused or forgotten). */
   clear() {
     this.namespaces = [];
     this.namespace = null;
     this.keys = [];
+    this.next = "";
     this.selected = null;
     this.entry = null;
-    fill($("kv-namespaces"));
-    fill($("kv-keys").tBodies[0]);
+    this.seq += 1; // answers still on their way are dropped
+    this.entrySeq += 1;
+    this.renderNamespaces();
+    this.render();
+    $("kv-put").reset();
+    show($("kv-put"), false);
     this.renderEntry();
   }
 
@@ -215,7 +221,12 @@ export class KvView {
     fill($("kv-entry-empty"), missing ? visible(missing) : "Select a key to see its value.");
     $("kv-delete").textContent = "Delete";
     delete $("kv-delete").dataset.armed;
-    if (!entry) return;
+    if (!entry) {
+      for (const id of ["kv-entry-name", "kv-entry-value", "kv-entry-metadata", "kv-entry-expires", "kv-entry-left"]) {
+        fill($(id));
+      }
+      return;
+    }
     fill($("kv-entry-name"), visible(entry.name));
     const value = entry.value;
     fill($("kv-entry-kind"), KIND_LABELS[value.kind]);
