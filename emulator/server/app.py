@@ -38,7 +38,8 @@ def create_app(
     app = web.Application(client_max_size=max_body_size, middlewares=[_error_middleware])
     app[REST_API] = RestApi(emulator, api_token=api_token, max_body_size=max_body_size)
     add_inspector(app, app[REST_API])  # the state inspector page, at / and /__emulator/ui
-    app.router.add_route("*", "/{tail:.*}", _handle)
+    # (?s): a key may hold a newline (%0A), which aiohttp decodes before matching.
+    app.router.add_route("*", "/{tail:(?s:.*)}", _handle)
     return app
 
 

@@ -73,7 +73,11 @@ class Served:
     # -- D1 and the clock ------------------------------------------------------------------
 
     def d1_database(self, name: str) -> str:
-        return str(self.ok("POST", f"/client/v4/accounts/{ACCOUNT}/d1/database", json={"name": name})["uuid"])
+        return str(
+            self.ok("POST", f"/client/v4/accounts/{ACCOUNT}/d1/database", json={"name": name})[
+                "uuid"
+            ]
+        )
 
     def d1_query(self, database: str, sql: str) -> Any:
         path = f"/client/v4/accounts/{ACCOUNT}/d1/database/{database}/query"

@@ -47,7 +47,9 @@ def test_the_clock_is_shown_and_moved_and_expired_keys_disappear(
     page.click("[data-shift='60']")
     expect(clock).to_have_text("2027-01-15 08:01:00 UTC")
     expect(page.locator(KEY_LINKS)).to_have_text(["forever", "long"])
-    expect(page.locator("#kv-entry-empty")).to_have_text("“short” is gone: it was deleted or it expired.")
+    expect(page.locator("#kv-entry-empty")).to_have_text(
+        "“short” is gone: it was deleted or it expired."
+    )
     expect(page.locator("#kv-keys tbody tr").nth(1).locator("td").nth(2)).to_have_text("1 h 59 min")
 
     page.fill("#clock-move", "2027-01-15T10:00:00Z")

@@ -105,13 +105,15 @@ def test_the_console_shows_rows_and_meta_or_the_exact_d1_error(
     meta = statements.first.locator(".meta")
     expect(meta.locator("dt:text-is('changes') + dd")).to_have_text("1")
     expect(meta.locator("dt:text-is('last_row_id') + dd")).to_have_text("121")
-    assert server.d1_query("4b7b4a0e-2f7c-4c5e-9d55-0f6b1f8a2c11", "SELECT count(*) AS n FROM users")[
-        0
-    ]["results"] == [{"n": 121}]
+    assert server.d1_query(
+        "4b7b4a0e-2f7c-4c5e-9d55-0f6b1f8a2c11", "SELECT count(*) AS n FROM users"
+    )[0]["results"] == [{"n": 121}]
 
     page.fill("#console-sql", "SELECT * FROM nope")
     page.click("#console-form button[type=submit]")
-    expect(page.locator("#console-output .error-title")).to_have_text("Error · HTTP 400 · code 7500")
+    expect(page.locator("#console-output .error-title")).to_have_text(
+        "Error · HTTP 400 · code 7500"
+    )
     expect(page.locator("#console-output .error-text")).to_have_text(
         "D1_ERROR: no such table: nope: SQLITE_ERROR"
     )

@@ -128,3 +128,14 @@ async def test_with_a_token_the_page_shows_but_its_data_needs_the_header(
     )
     assert allowed.status == 200
     assert [ns["title"] for ns in (await allowed.json())["result"]["kv"]] == ["SECRET_NAMESPACE"]
+
+
+async def test_keys_holding_a_newline_reach_the_api_and_the_inspector(
+    client: TestClient[Any, Any], emu: Emulator
+) -> None:
+    kv = emu.kv("SESSIONS")
+    put = await client.put(f"{KV_BASE}/{kv.id}/values/line%0Abreak", data=b"v")
+    assert put.status == 200
+    assert kv.entry("line\nbreak") is not None
+    entry = await client.get(f"/__emulator/ui/api/kv/{kv.id}/entry/line%0Abreak")
+    assert (await entry.json())["result"]["name"] == "line\nbreak"
