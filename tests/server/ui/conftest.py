@@ -51,9 +51,13 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """Debian's chromium, headless, through Playwright (skips where none can be had)."""
+    """Debian's chromium, headless, through Playwright (skips where none can be had).
+
+    One per test module, not per session: Playwright's sync API keeps an event loop
+    running while it is open, which the asyncio tests of other modules cannot share.
+    """
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
