@@ -306,7 +306,8 @@ export class D1View {
     const grid = newGrid("rows");
     renderGrid(grid, statement.columns, statement.rows);
     const shown = statement.rows.length;
-    const title = `${count > 1 ? `Statement ${index + 1}: ` : ""}${statement.row_count} row${statement.row_count === 1 ? "" : "s"}`;
+    const rowCount = `${statement.row_count.toLocaleString("en")} row${statement.row_count === 1 ? "" : "s"}`;
+    const title = `${count > 1 ? `Statement ${index + 1}: ` : ""}${rowCount}`;
     const meta = h(
       "dl",
       { class: "meta" },
@@ -318,7 +319,7 @@ export class D1View {
     return h(
       "section",
       { class: "result" },
-      h("h3", {}, title, shown < statement.row_count ? ` (first ${shown} shown)` : ""),
+      h("h3", {}, title, shown < statement.row_count ? ` (first ${shown.toLocaleString("en")} shown)` : ""),
       statement.columns.length ? h("div", { class: "scroll" }, grid) : null,
       h("details", { class: "meta-block", open: true }, h("summary", {}, "meta"), meta),
     );
