@@ -41,7 +41,7 @@ export class ClockBar {
     const offset = state.offset ?? 0;
     let shown = "";
     if (Math.abs(offset) >= 1) {
-      shown = `${offset > 0 ? "ahead of" : "behind"} wall time by ${formatLeft(Math.abs(offset))}`;
+      shown = `${offset > 0 ? "+" : "−"}${formatLeft(Math.abs(offset))} from wall time`;
     }
     fill($("clock-offset"), shown);
   }
