@@ -1,7 +1,7 @@
 // The D1 view: databases, tables with their schema and rows (paged), the migrations
 // applied, and a SQL console that shows rows and meta, or D1's exact error text.
 import { ApiError, UI, call, segment } from "./api.js";
-import { fill, h, show, visible } from "./dom.js";
+import { bindingsText, fill, fillList, h, show, visible } from "./dom.js";
 
 const $ = (id) => document.getElementById(id);
 const ROWS_PER_PAGE = 50;
@@ -96,24 +96,17 @@ export class D1View {
   }
 
   renderDatabases() {
-    const items = this.databases.map((db) =>
-      h(
-        "li",
-        {},
-        h(
-          "button",
-          {
-            type: "button",
-            class: db.id === this.database ? "item active" : "item",
-            title: `id ${db.id}`,
-            onclick: () => this.selectDatabase(db.id),
-          },
-          h("span", { class: "item-title" }, visible(db.name)),
-          h("span", { class: "item-sub" }, db.bindings.length ? db.bindings.join(", ") : "unbound"),
-        ),
-      ),
-    );
-    fill($("d1-databases"), items.length ? items : h("li", { class: "empty" }, "No databases yet."));
+    const items = this.databases.map((db) => ({
+      key: db.id,
+      title: db.name,
+      sub: bindingsText(db.bindings),
+      tooltip: `id ${db.id}`,
+    }));
+    fillList($("d1-databases"), items, {
+      active: this.database,
+      onSelect: (id) => this.selectDatabase(id),
+      empty: "No databases yet.",
+    });
     const current = this.databases.find((db) => db.id === this.database);
     fill($("d1-title"), current ? visible(current.name) : "No database");
   }
@@ -174,23 +167,16 @@ export class D1View {
   }
 
   renderTables() {
-    const items = this.tables.map((table) =>
-      h(
-        "li",
-        {},
-        h(
-          "button",
-          {
-            type: "button",
-            class: table.name === this.table ? "item active" : "item",
-            onclick: () => this.selectTable(table.name),
-          },
-          h("span", { class: "item-title" }, visible(table.name)),
-          h("span", { class: "item-sub" }, `${table.type} · ${table.columns.length} columns`),
-        ),
-      ),
-    );
-    fill($("d1-tables"), items.length ? items : h("li", { class: "empty" }, this.database ? "No tables." : ""));
+    const items = this.tables.map((table) => ({
+      key: table.name,
+      title: table.name,
+      sub: `${table.type} · ${table.columns.length} columns`,
+    }));
+    fillList($("d1-tables"), items, {
+      active: this.table,
+      onSelect: (name) => this.selectTable(name),
+      empty: this.database ? "No tables." : "",
+    });
   }
 
   selectTable(name) {

@@ -57,6 +57,36 @@ export function visible(text, { multiline = false } = {}) {
   return fragment;
 }
 
+/**
+ * Fill a sidebar list: one button per item ({key, title, sub, tooltip}), the active one
+ * marked; empty: the text shown when there is none.
+ */
+export function fillList(list, items, { active, onSelect, empty }) {
+  const rows = items.map((item) =>
+    h(
+      "li",
+      {},
+      h(
+        "button",
+        {
+          type: "button",
+          class: item.key === active ? "item active" : "item",
+          title: item.tooltip,
+          onclick: () => onSelect(item.key),
+        },
+        h("span", { class: "item-title" }, visible(item.title)),
+        h("span", { class: "item-sub" }, item.sub),
+      ),
+    ),
+  );
+  fill(list, rows.length ? rows : h("li", { class: "empty" }, empty));
+}
+
+/** What a resource's sidebar entry says under its name: its bindings. */
+export function bindingsText(bindings) {
+  return bindings.length ? bindings.join(", ") : "unbound";
+}
+
 export function show(element, shown = true) {
   element.hidden = !shown;
 }

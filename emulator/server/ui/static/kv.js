@@ -1,7 +1,7 @@
 // The KV view: namespaces, keys paged with the REST API's cursors and filtered by prefix,
 // one key's value, metadata and expiration, and put / delete through the REST API v4.
 import { ApiError, KV, UI, call, segment } from "./api.js";
-import { fill, formatBytes, formatInstant, formatLeft, h, show, visible } from "./dom.js";
+import { bindingsText, fill, fillList, formatBytes, formatInstant, formatLeft, h, show, visible } from "./dom.js";
 
 const $ = (id) => document.getElementById(id);
 const KIND_LABELS = { json: "JSON", text: "text", binary: "binary", empty: "empty" };
@@ -76,24 +76,17 @@ export class KvView {
   }
 
   renderNamespaces() {
-    const items = this.namespaces.map((ns) =>
-      h(
-        "li",
-        {},
-        h(
-          "button",
-          {
-            type: "button",
-            class: ns.id === this.namespace ? "item active" : "item",
-            title: `id ${ns.id}`,
-            onclick: () => this.selectNamespace(ns.id),
-          },
-          h("span", { class: "item-title" }, visible(ns.title)),
-          h("span", { class: "item-sub" }, ns.bindings.length ? ns.bindings.join(", ") : "unbound"),
-        ),
-      ),
-    );
-    fill($("kv-namespaces"), items.length ? items : h("li", { class: "empty" }, "No namespaces yet."));
+    const items = this.namespaces.map((ns) => ({
+      key: ns.id,
+      title: ns.title,
+      sub: bindingsText(ns.bindings),
+      tooltip: `id ${ns.id}`,
+    }));
+    fillList($("kv-namespaces"), items, {
+      active: this.namespace,
+      onSelect: (id) => this.selectNamespace(id),
+      empty: "No namespaces yet.",
+    });
     const current = this.namespaces.find((ns) => ns.id === this.namespace);
     fill($("kv-title"), current ? visible(current.title) : "No namespace");
   }
