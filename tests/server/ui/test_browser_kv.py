@@ -138,10 +138,26 @@ def test_keys_are_put_and_deleted_from_the_page(
     page.click("#kv-put button[type=submit]")
     expect(page.locator("#kv-entry-value")).to_have_text("edited")
 
+    page.click("#kv-new")
+    page.fill("#kv-put-key", "upload")
+    page.set_input_files(
+        "#kv-put-file",
+        files=[{"name": "a.bin", "mimeType": "application/octet-stream", "buffer": b"\x00\xffPNG"}],
+    )
+    page.select_option("#kv-put-expiry", "expiration")
+    page.click("#kv-put button[type=submit]")
+    expect(page.locator("#kv-put-error")).to_have_text("Enter the expiration, or choose Never.")
+    page.select_option("#kv-put-expiry", "none")
+    page.click("#kv-put button[type=submit]")
+    expect(page.locator("#kv-entry-kind")).to_have_text("binary")
+    expect(page.locator("#kv-entry-size")).to_have_text("5 B")
+    assert server.kv_keys(ns) == ["existing", "new/key", "upload"]
+
+    page.get_by_role("button", name="existing").click()
     page.click("#kv-delete")
     expect(page.locator("#kv-delete")).to_have_text("Confirm delete")
-    assert server.kv_keys(ns) == ["existing", "new/key"]  # one click deletes nothing
+    assert server.kv_keys(ns) == ["existing", "new/key", "upload"]  # one click deletes nothing
     page.click("#kv-delete")
-    expect(page.locator(KEY_LINKS)).to_have_text(["new/key"])
+    expect(page.locator(KEY_LINKS)).to_have_text(["new/key", "upload"])
     expect(page.locator("#kv-entry-empty")).to_have_text("Select a key to see its value.")
-    assert server.kv_keys(ns) == ["new/key"]
+    assert server.kv_keys(ns) == ["new/key", "upload"]

@@ -34,6 +34,12 @@ class Inspector {
       this.start();
     });
     $("refresh").addEventListener("click", () => this.refresh());
+    // A click whose request failed: a refused token locks the page, anything else is said.
+    window.addEventListener("unhandledrejection", (event) => {
+      event.preventDefault();
+      if (event.reason instanceof AuthError) this.lock("The token is no longer accepted.");
+      else this.status(`request failed: ${event.reason?.message ?? event.reason}`, "bad");
+    });
   }
 
   now() {

@@ -271,6 +271,7 @@ export class KvView {
   }
 
   openPut(entry) {
+    $("kv-put").reset();
     $("kv-put-key").value = entry ? entry.name : "";
     const editable = entry && entry.value.kind !== "binary" && !entry.value.truncated;
     $("kv-put-value").value = editable ? entry.value.text : "";
@@ -292,12 +293,19 @@ export class KvView {
 
   async put() {
     const name = $("kv-put-key").value;
+    const mode = $("kv-put-expiry").value;
+    const when = $("kv-put-expiry-value").value.trim();
+    if (mode !== "none" && !when) {
+      fill($("kv-put-error"), "Enter the expiration, or choose Never.");
+      show($("kv-put-error"));
+      return;
+    }
     const form = new FormData();
-    form.append("value", new Blob([$("kv-put-value").value], { type: "text/plain" }));
+    const [file] = $("kv-put-file").files;
+    form.append("value", file ?? new Blob([$("kv-put-value").value], { type: "text/plain" }));
     const metadata = $("kv-put-metadata").value.trim();
     if (metadata) form.append("metadata", metadata);
-    const mode = $("kv-put-expiry").value;
-    const query = mode === "none" ? {} : { [mode]: $("kv-put-expiry-value").value.trim() };
+    const query = mode === "none" ? {} : { [mode]: when };
     try {
       await call("PUT", `${KV}/${segment(this.namespace)}/values/${segment(name)}`, { body: form, query });
     } catch (error) {
