@@ -39,7 +39,6 @@ UI_API: Final = c.ADMIN_PREFIX.strip("/") + "/ui/api"
 ROWS_PER_PAGE_DEFAULT: Final = 50
 MSG_NO_SUCH_KEY: Final = "no such key (it was deleted, or it expired)"
 MSG_NO_SUCH_TABLE: Final = "no such table or view: {!r}"
-MSG_BAD_CURSOR: Final = "Invalid query parameter cursor: {!r}"
 MSG_BAD_LIMIT: Final = "limit must be between 1 and {}, not {}"
 MSG_SQL_REQUIRED: Final = "send a JSON object with an 'sql' string"
 
@@ -124,7 +123,8 @@ class InspectorApi:
         except LookupError:
             raise ApiError(404, c.CODE_D1_NOT_FOUND, MSG_NO_SUCH_TABLE.format(table)) from None
         except ValueError:
-            raise ApiError(400, c.CODE_ADMIN, MSG_BAD_CURSOR.format(cursor)) from None
+            message = c.MSG_INVALID_QUERY.format("cursor", cursor)
+            raise ApiError(400, c.CODE_ADMIN, message) from None
         return ok(page)
 
     async def d1_migrations(self, call: Call) -> ApiResponse:

@@ -61,22 +61,19 @@ def add_inspector(app: web.Application, api: RestApi) -> None:
 
 
 @cache
-def _asset(name: str) -> tuple[bytes, str] | None:
-    """The bytes and ETag of a shipped static file, or ``None`` for any other name."""
-    if "/" in name or "\\" in name or name.startswith(".") or "." not in name:
-        return None
-    suffix = name[name.rindex(".") :]
-    if suffix not in _CONTENT_TYPES:
-        return None
-    entry = resources.files("emulator.server.ui").joinpath("static", name)
-    if not entry.is_file():
-        return None
-    data = entry.read_bytes()
-    return data, '"' + hashlib.sha256(data).hexdigest()[:16] + '"'
+def _assets() -> dict[str, tuple[bytes, str]]:
+    """Every shipped static file: name -> (bytes, ETag). Read once; nothing else is served."""
+    found = {}
+    for entry in resources.files("emulator.server.ui").joinpath("static").iterdir():
+        suffix = entry.name[entry.name.rfind(".") :]
+        if entry.is_file() and suffix in _CONTENT_TYPES and not entry.name.startswith("."):
+            data = entry.read_bytes()
+            found[entry.name] = (data, '"' + hashlib.sha256(data).hexdigest()[:16] + '"')
+    return found
 
 
 def _answer(request: web.Request, name: str) -> web.Response:
-    found = _asset(name)
+    found = _assets().get(name)
     if found is None:
         raise web.HTTPNotFound(text="no such file")
     data, etag = found
