@@ -161,3 +161,35 @@ def test_keys_are_put_and_deleted_from_the_page(
     expect(page.locator(KEY_LINKS)).to_have_text(["new/key", "upload"])
     expect(page.locator("#kv-entry-empty")).to_have_text("Select a key to see its value.")
     assert server.kv_keys(ns) == ["new/key", "upload"]
+
+
+def test_a_refresh_in_the_background_keeps_the_put_form_and_an_armed_delete(
+    page: Any, expect: Any, serve: Callable[..., Served]
+) -> None:
+    server = serve()
+    ns = server.kv_namespace("SESSIONS")
+    server.kv_put(ns, "a", "1")
+    open_namespace(page, expect, server, "SESSIONS")
+    page.get_by_role("button", name="a", exact=True).click()
+    page.click("#kv-edit")
+    page.fill("#kv-put-value", "typed, not yet put")
+    server.kv_put(ns, "b", "2")  # the page refreshes while the form is open
+    expect(page.locator(KEY_LINKS)).to_have_text(["a", "b"])
+    expect(page.locator("#kv-put")).to_be_visible()
+    expect(page.locator("#kv-entry")).to_be_hidden()
+    expect(page.locator("#kv-put-value")).to_have_value("typed, not yet put")
+    page.click("#kv-put-cancel")
+    expect(page.locator("#kv-entry-value")).to_have_text("1")
+
+    page.click("#kv-delete")
+    server.kv_put(ns, "c", "3")
+    expect(page.locator(KEY_LINKS)).to_have_text(["a", "b", "c"])
+    expect(page.locator("#kv-delete")).to_have_text("Confirm delete")
+    page.click("#kv-delete")
+    expect(page.locator(KEY_LINKS)).to_have_text(["b", "c"])
+
+    page.get_by_role("button", name="b", exact=True).click()
+    page.click("#kv-delete")
+    page.get_by_role("button", name="c", exact=True).click()  # another key disarms
+    expect(page.locator("#kv-delete")).to_have_text("Delete")
+    assert server.kv_keys(ns) == ["b", "c"]

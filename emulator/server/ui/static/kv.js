@@ -19,6 +19,7 @@ export class KvView {
     this.keys = [];
     this.selected = null;
     this.entry = null;
+    this.armedFor = null;
     this.seq = 0;
     this.entrySeq = 0;
     $("kv-filter").addEventListener("submit", (event) => {
@@ -209,11 +210,12 @@ export class KvView {
 
   renderEntry(missing = "") {
     const entry = this.entry;
-    show($("kv-entry"), Boolean(entry));
-    show($("kv-entry-empty"), !entry);
+    const editing = !$("kv-put").hidden; // a refresh must not cover the put form
+    show($("kv-entry"), Boolean(entry) && !editing);
+    show($("kv-entry-empty"), !entry && !editing);
     fill($("kv-entry-empty"), missing ? visible(missing) : "Select a key to see its value.");
-    $("kv-delete").textContent = "Delete";
-    delete $("kv-delete").dataset.armed;
+    // A refresh of the same key keeps "Confirm delete" armed; another key disarms it.
+    if (entry?.name !== this.armedFor) this.disarm();
     if (!entry) {
       for (const id of ["kv-entry-name", "kv-entry-value", "kv-entry-metadata", "kv-entry-expires", "kv-entry-left"]) {
         fill($(id));
@@ -248,15 +250,22 @@ export class KvView {
     fill($("kv-entry-left"), entry.expiration ? formatLeft(entry.expiration - this.now()) : "–");
   }
 
+  disarm() {
+    this.armedFor = null;
+    $("kv-delete").textContent = "Delete";
+    delete $("kv-delete").dataset.armed;
+  }
+
   async delete() {
-    const button = $("kv-delete");
-    if (!button.dataset.armed) {
+    const name = this.entry.name;
+    if (this.armedFor !== name) {
       // Two clicks: the first arms the button, the second deletes.
-      button.dataset.armed = "1";
-      button.textContent = "Confirm delete";
+      this.armedFor = name;
+      $("kv-delete").dataset.armed = "1";
+      $("kv-delete").textContent = "Confirm delete";
       return;
     }
-    const name = this.entry.name;
+    this.disarm();
     try {
       await call("DELETE", `${KV}/${segment(this.namespace)}/values/${segment(name)}`);
     } catch (error) {
