@@ -73,7 +73,7 @@ def browser() -> Iterator[Browser]:
 
 
 class PageProblems:
-    """What a page did that it must not: script errors, dialogs (alert() from a payload)."""
+    """What a page did that it must not: script errors, CSP violations, dialogs (alert())."""
 
     def __init__(self) -> None:
         self.errors: list[str] = []
@@ -92,6 +92,13 @@ def page(browser: Browser, problems: PageProblems) -> Iterator[Page]:
     context.set_default_timeout(10_000)
     opened = context.new_page()
     opened.on("pageerror", lambda error: problems.errors.append(str(error)))
+
+    def on_console(message: Any) -> None:
+        # The page must never trip its own Content-Security-Policy.
+        if "Content Security Policy" in message.text:
+            problems.errors.append(message.text)
+
+    opened.on("console", on_console)
 
     def on_dialog(dialog: Any) -> None:
         problems.dialogs.append(dialog.message)

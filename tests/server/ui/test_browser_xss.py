@@ -25,8 +25,15 @@ DOM_CHECK = """() => ({
 })"""
 
 
+TRACKING = PAYLOAD + "_migrations"
+
+
 def quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def assert_nothing_ran(page: Any) -> None:
@@ -75,6 +82,12 @@ def test_payloads_in_every_kv_field_render_as_text(
     page.fill("#kv-put-key", PAYLOAD + "2")
     page.click("#kv-put button[type=submit]")
     expect(page.locator("#kv-entry-name")).to_have_text(PAYLOAD + "2")
+
+    page.fill("#clock-move", PAYLOAD)  # the server's answer echoes the input
+    page.click("#clock-move-form button[type=submit]")
+    expect(page.locator("#clock-error")).to_have_text(
+        f"move_to must be epoch seconds or ISO-8601, not {PAYLOAD!r}"
+    )
     assert_nothing_ran(page)
 
 
@@ -89,10 +102,16 @@ def test_payloads_in_every_d1_field_render_as_text(
     server.d1_query(
         db, f"INSERT INTO {quoted(PAYLOAD)} VALUES ('{PAYLOAD.replace(chr(39), chr(39) * 2)}')"
     )
+    # A tracking table (wrangler's shape, under a custom migrations_table name).
+    server.d1_query(
+        db,
+        f"CREATE TABLE {quoted(TRACKING)} (id INTEGER PRIMARY KEY, name TEXT, applied_at TEXT); "
+        f"INSERT INTO {quoted(TRACKING)} (name, applied_at) VALUES ({literal(PAYLOAD)}, 'now')",
+    )
     page.goto(server.url + "/#d1")
     expect(page.locator("#d1-databases .item-title")).to_have_text([PAYLOAD])
     expect(page.locator("#d1-title")).to_have_text(PAYLOAD)
-    expect(page.locator("#d1-tables .item-title")).to_have_text([PAYLOAD])
+    expect(page.locator("#d1-tables .item-title")).to_have_text([PAYLOAD, TRACKING])
     expect(page.locator("#d1-table-name")).to_have_text(PAYLOAD + "table")
     expect(page.locator("#d1-schema tbody td").first).to_have_text(PAYLOAD + ODD_SHOWN)
     expect(page.locator("#d1-rows thead th")).to_have_text([PAYLOAD + ODD_SHOWN])
@@ -100,9 +119,14 @@ def test_payloads_in_every_d1_field_render_as_text(
     page.click("details.sql summary")
     expect(page.locator("#d1-table-sql")).to_contain_text(f"CREATE TABLE {quoted(PAYLOAD)}")
 
+    page.click("#pane-migrations")
+    expect(page.locator("#migrations-output h3")).to_have_text(
+        f"1 migration applied, recorded in {TRACKING}"
+    )
+    expect(page.locator("#migrations-output tbody td").nth(1)).to_have_text(PAYLOAD)
+
     page.click("#pane-console")
-    literal = PAYLOAD.replace("'", "''")
-    page.fill("#console-sql", f"SELECT '{literal}' AS {quoted(PAYLOAD)}")
+    page.fill("#console-sql", f"SELECT {literal(PAYLOAD)} AS {quoted(PAYLOAD)}")
     page.click("#console-form button[type=submit]")
     expect(page.locator("#console-output thead th")).to_have_text([PAYLOAD])
     expect(page.locator("#console-output tbody td")).to_have_text([PAYLOAD])
