@@ -90,15 +90,14 @@ async def tables(db: D1Database) -> dict[str, Any]:
     shown = []
     for name, kind, sql in listed[:MAX_TABLES]:
         columns = await _columns(db, name)
+        alias = _rowid_name(kind, name, columns, without_rowid)
         shown.append(
             {
                 "name": name,
                 "type": kind,
                 "sql": sql,
                 "without_rowid": name in without_rowid,
-                "paging": "offset"
-                if _rowid_name(kind, name, columns, without_rowid) is None
-                else "rowid",
+                "paging": "offset" if alias is None else "rowid",
                 "columns": [column.as_json() for column in columns],
             }
         )
@@ -130,26 +129,27 @@ async def table_page(db: D1Database, table: str, cursor: str, limit: int) -> dic
     alias = _rowid_name(kind, table, columns, await _without_rowid(db))
     quoted = quote_identifier(table)
     if alias is not None:
-        after = _cursor_number(cursor, "r", default=None)
+        after = _cursor_number(cursor, "r")
         where = "" if after is None else f" WHERE {alias} > ?"
         sql = f"SELECT {alias}, * FROM {quoted}{where} ORDER BY {alias} LIMIT ?"
         params: tuple[Any, ...] = (limit + 1,) if after is None else (after, limit + 1)
     else:
-        offset = _cursor_number(cursor, "o", default=0) or 0
+        offset = _cursor_number(cursor, "o") or 0
+        if offset < 0:
+            raise ValueError(cursor)
         sql = f"SELECT * FROM {quoted} LIMIT ? OFFSET ?"
         params = (limit + 1, offset)
     result = await db.prepare(sql).bind(*params).all()
     rows = result.rows
     more = len(rows) > limit
     rows = rows[:limit]
+    names = result.columns
     if alias is not None:
         next_cursor = f"r{rows[-1][0]}" if more else None
         rows = [row[1:] for row in rows]
-        names = result.columns[1:]
+        names = names[1:]
     else:
-        offset = _cursor_number(cursor, "o", default=0) or 0
         next_cursor = f"o{offset + limit}" if more else None
-        names = result.columns
     return {
         "table": table,
         "columns": names,
@@ -160,12 +160,17 @@ async def table_page(db: D1Database, table: str, cursor: str, limit: int) -> dic
     }
 
 
-def _cursor_number(cursor: str, tag: str, *, default: int | None) -> int | None:
+def _cursor_number(cursor: str, tag: str) -> int | None:
+    """The number in cursor ``<tag><int64>``; ``None`` for ``""``; ``ValueError`` otherwise."""
     if cursor == "":
-        return default
-    if cursor[:1] != tag or not cursor[1:].lstrip("-").isdigit():
+        return None
+    digits = cursor[1:]
+    if cursor[:1] != tag or not digits.lstrip("-").isascii() or not digits.lstrip("-").isdigit():
         raise ValueError(cursor)
-    return int(cursor[1:])
+    number = int(digits)
+    if not -(2**63) <= number < 2**63:
+        raise ValueError(cursor)
+    return number
 
 
 async def migrations(db: D1Database) -> list[dict[str, Any]]:

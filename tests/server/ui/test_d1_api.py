@@ -118,6 +118,11 @@ async def test_a_table_whose_columns_shadow_every_rowid_name_pages_by_offset(
         ("tables/_cf_METADATA/rows", (404, 7404, "no such table or view: '_cf_METADATA'")),
         ("tables/pairs/rows?cursor=r1", (400, 9400, "Invalid query parameter cursor: 'r1'")),
         ("tables/pairs/rows?cursor=o1x", (400, 9400, "Invalid query parameter cursor: 'o1x'")),
+        ("tables/pairs/rows?cursor=o-1", (400, 9400, "Invalid query parameter cursor: 'o-1'")),
+        (
+            "tables/odd%20%3Ctable%3E/rows?cursor=r99999999999999999999",
+            (400, 9400, "Invalid query parameter cursor: 'r99999999999999999999'"),
+        ),
         ("tables/pairs/rows?limit=0", (400, 9400, "limit must be between 1 and 500, not 0")),
         ("tables/pairs/rows?limit=501", (400, 9400, "limit must be between 1 and 500, not 501")),
     ],
