@@ -75,6 +75,8 @@ def test_payloads_in_every_kv_field_render_as_text(
 
     page.click("#kv-edit")  # the form is filled with the key's data, as values
     expect(page.locator("#kv-put-key")).to_have_value("lines\nand\ttabs")
+    expect(page.locator("#kv-put-value")).to_have_value("")  # binary: not editable as text
+    expect(page.locator("#kv-put-note")).to_be_visible()
     page.click("#kv-put-cancel")
     links.first.click()
     page.click("#kv-edit")

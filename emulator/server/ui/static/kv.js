@@ -284,6 +284,7 @@ export class KvView {
     $("kv-put-key").value = entry ? entry.name : "";
     const editable = entry && entry.value.kind !== "binary" && !entry.value.truncated;
     $("kv-put-value").value = editable ? entry.value.text : "";
+    show($("kv-put-note"), Boolean(entry) && !editable);
     $("kv-put-metadata").value = entry?.metadata ?? "";
     $("kv-put-expiry").value = entry?.expiration ? "expiration" : "none";
     $("kv-put-expiry-value").value = entry?.expiration ? String(entry.expiration) : "";
