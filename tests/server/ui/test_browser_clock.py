@@ -123,3 +123,29 @@ def test_the_page_follows_changes_made_elsewhere_without_a_reload(
     server.d1_database("second")
     expect(page.locator("#d1-databases .item-title")).to_have_text(["app", "second"])
     assert_not_reloaded(page)
+
+
+def test_a_page_that_could_not_reach_the_server_recovers_when_it_answers(
+    page: Any, expect: Any, serve: Callable[..., Served]
+) -> None:
+    server = serve()
+    server.kv_namespace("SESSIONS")
+    unreachable = {"overview": True, "pulse": 2}
+
+    def first_calls_fail(route: Any) -> None:
+        url = route.request.url
+        if "/overview" in url and unreachable["overview"]:
+            unreachable["overview"] = False
+            route.abort()
+        elif "/pulse" in url and unreachable["pulse"]:
+            unreachable["pulse"] -= 1
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route("**/__emulator/ui/api/**", first_calls_fail)
+    page.goto(server.url + "/")
+    expect(page.locator("#status")).to_contain_text("cannot reach the emulator")
+    expect(page.locator("#kv-namespaces .item-title")).to_have_text(["SESSIONS"])
+    expect(page.locator("#status")).to_have_text("live")
+    assert unreachable == {"overview": False, "pulse": 0}

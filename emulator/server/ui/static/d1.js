@@ -219,7 +219,10 @@ export class D1View {
       }));
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
-      if (seq === this.seq) fill($("d1-rows-empty"), error.message);
+      if (seq !== this.seq) return;
+      fill($("d1-rows").tBodies[0]);
+      fill($("d1-rows-empty"), error.message);
+      show($("d1-rows-empty"));
       return;
     }
     if (seq !== this.seq) return;

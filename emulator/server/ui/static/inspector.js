@@ -15,6 +15,7 @@ class Inspector {
   constructor() {
     this.changes = null;
     this.timer = null;
+    this.unlocked = false;
     this.view = location.hash === "#d1" ? "d1" : "kv";
     this.clock = new ClockBar((state) => this.afterClockMove(state));
     this.kv = new KvView(() => this.now());
@@ -62,7 +63,6 @@ class Inspector {
     clearTimeout(this.timer);
     try {
       const { result } = await call("GET", `${UI}/overview`);
-      this.unlock();
       await this.apply(result);
     } catch (error) {
       if (error instanceof AuthError) return this.lock(retry ? "That token was refused." : "");
@@ -72,6 +72,7 @@ class Inspector {
   }
 
   lock(message) {
+    this.unlocked = false;
     clearTimeout(this.timer);
     setToken(null);
     for (const id of ["tabs", "clock", "view-kv", "view-d1", "refresh", "forget-token"]) {
@@ -90,13 +91,16 @@ class Inspector {
   }
 
   unlock() {
+    this.unlocked = true;
     show($("token-prompt"), false);
     for (const id of ["tabs", "clock", "refresh"]) show($(id));
     show($("forget-token"), Boolean(token()));
     this.showView(this.view);
   }
 
+  /** Show an overview: the first one (after a start, or once the server answers) unlocks. */
   async apply(overview) {
+    if (!this.unlocked) this.unlock();
     this.changes = overview.changes;
     this.clockState = overview.clock;
     this.clock.render(overview.clock);

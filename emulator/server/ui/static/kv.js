@@ -28,6 +28,7 @@ export class KvView {
       this.limit = Number($("kv-limit").value);
       this.goTo(0, [""]);
     });
+    $("kv-limit").addEventListener("change", () => $("kv-filter").requestSubmit());
     $("kv-first").addEventListener("click", () => this.goTo(0));
     $("kv-prev").addEventListener("click", () => this.goTo(this.page - 1));
     $("kv-next").addEventListener("click", () => {
@@ -95,6 +96,8 @@ export class KvView {
   selectNamespace(id) {
     this.namespace = id;
     this.selected = null;
+    this.entry = null;
+    this.entrySeq += 1;
     this.closePut();
     this.renderNamespaces();
     this.goTo(0, [""]);
@@ -121,7 +124,10 @@ export class KvView {
       });
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
-      if (seq === this.seq) this.render(error.message);
+      if (seq !== this.seq) return;
+      this.keys = [];
+      this.next = "";
+      this.render(error.message);
       return;
     }
     if (seq !== this.seq) return; // a newer refresh is under way
