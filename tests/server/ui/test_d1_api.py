@@ -10,14 +10,7 @@ import pytest
 from emulator import D1Database, Emulator
 from emulator.server import RestApi
 from tests.server.helpers import call, error_of
-
-UI = "/__emulator/ui/api"
-
-
-def result(api: RestApi, method: str, target: str, body: Any = b"") -> Any:
-    response = call(api, method, target, body)
-    assert response.status == 200, response.body
-    return response.json()["result"]
+from tests.server.ui.core_calls import UI, result
 
 
 @pytest.fixture

@@ -10,14 +10,7 @@ from emulator import Emulator, ManualClock
 from emulator.kv.sqlite_store import SQLiteKVStore
 from emulator.server import RestApi
 from tests.server.helpers import KV_BASE, START, call, error_of
-
-UI = "/__emulator/ui/api"
-
-
-def result(api: RestApi, method: str, target: str, body: Any = b"") -> Any:
-    response = call(api, method, target, body)
-    assert response.status == 200, response.body
-    return response.json()["result"]
+from tests.server.ui.core_calls import UI, result
 
 
 def test_the_overview_lists_namespaces_and_databases_with_bindings(
