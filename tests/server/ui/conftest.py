@@ -116,8 +116,8 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., Served]]:
     """Start ``python -m emulator serve`` (extra arguments as given); stopped afterwards."""
     started: list[Served] = []
 
-    def start(*args: str, token: str | None = None) -> Served:
-        server = Served(tmp_path, *args, token=token)
+    def start(*args: str, token: str | None = None, quiet: bool = True) -> Served:
+        server = Served(tmp_path, *args, token=token, quiet=quiet)
         started.append(server)
         return server
 

@@ -22,9 +22,13 @@ ACCOUNT = "browser-tests"
 class Served:
     """A server subprocess plus an httpx client (with the token, when one is required)."""
 
-    def __init__(self, tmp_path: Path, *args: str, token: str | None = None) -> None:
+    def __init__(
+        self, tmp_path: Path, *args: str, token: str | None = None, quiet: bool = True
+    ) -> None:
         extra = ["--api-token", token] if token else []
-        self.server = Serve("--port", "0", "--quiet", *extra, *args, cwd=tmp_path)
+        if quiet:
+            extra.append("--quiet")
+        self.server = Serve("--port", "0", *extra, *args, cwd=tmp_path)
         self.url = self.server.url.removesuffix("/client/v4")
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.http = httpx.Client(base_url=self.url, headers=headers, timeout=30)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Awaitable, Callable
 from importlib import resources
@@ -13,7 +14,9 @@ from aiohttp.test_utils import TestClient
 
 from emulator import Emulator
 from emulator.server import create_app
+from emulator.server.ui.routes import PulseLogFilter
 from tests.server.helpers import KV_BASE, TOKEN
+from tests.server.ui.served import Served
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
 STATIC = resources.files("emulator.server.ui").joinpath("static")
@@ -139,3 +142,28 @@ async def test_keys_holding_a_newline_reach_the_api_and_the_inspector(
     assert kv.entry("line\nbreak") is not None
     entry = await client.get(f"/__emulator/ui/api/kv/{kv.id}/entry/line%0Abreak")
     assert (await entry.json())["result"]["name"] == "line\nbreak"
+
+
+def test_the_servers_log_leaves_out_the_pages_pulse(
+    serve: Callable[..., Served],
+) -> None:
+    server = serve(quiet=False)
+    for _ in range(3):
+        server.ok("GET", "/__emulator/ui/api/pulse")
+    server.ok("GET", "/__emulator/ui/api/overview")
+    server.stop()  # the log is complete once the process has ended
+    log = server.server.stderr()
+    assert '"GET /__emulator/ui/api/overview HTTP/1.1" 200' in log
+    assert "/pulse" not in log
+
+
+def test_the_pulse_filter_drops_only_pulse_lines() -> None:
+    def record(line: str) -> logging.LogRecord:
+        entry = logging.LogRecord("aiohttp.access", logging.INFO, "", 0, line, (), None)
+        entry.first_request_line = line
+        return entry
+
+    kept = PulseLogFilter()
+    assert kept.filter(record("GET /__emulator/ui/api/pulse HTTP/1.1")) is False
+    assert kept.filter(record("GET /__emulator/ui/api/overview HTTP/1.1")) is True
+    assert kept.filter(record("POST /__emulator/ui/api/pulse HTTP/1.1")) is True
