@@ -41,6 +41,7 @@ MSG_NO_SUCH_KEY: Final = "no such key (it was deleted, or it expired)"
 MSG_NO_SUCH_TABLE: Final = "no such table or view: {!r}"
 MSG_BAD_LIMIT: Final = "limit must be between 1 and {}, not {}"
 MSG_SQL_REQUIRED: Final = "send a JSON object with an 'sql' string"
+MSG_JSON_ONLY: Final = "the console takes Content-Type application/json, not {!r}"
 
 
 class InspectorApi:
@@ -132,8 +133,13 @@ class InspectorApi:
         return ok(await d1_inspect.migrations(_database(call)))
 
     async def d1_console(self, call: Call) -> ApiResponse:
-        """Run ``{"sql"}``; a D1 error is answered 400 with the binding's exact text."""
+        """Run ``{"sql"}`` (``application/json`` only); a D1 error is answered 400 with the
+        binding's exact text."""
         db = _database(call)
+        if call.media_type() != "application/json":
+            # Only a script of the page's own origin can send this type without a CORS
+            # preflight: another site cannot make a visitor's browser run SQL here.
+            raise ApiError(415, c.CODE_D1_BAD_REQUEST, MSG_JSON_ONLY.format(call.media_type()))
         body = call.json_body(code=c.CODE_D1_BAD_REQUEST)
         if not isinstance(body, dict) or not isinstance(body.get("sql"), str):
             raise ApiError(400, c.CODE_D1_BAD_REQUEST, MSG_SQL_REQUIRED)

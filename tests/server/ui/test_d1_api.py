@@ -235,3 +235,21 @@ def test_unknown_databases_are_404(ui_api: RestApi) -> None:
     assert error_of(
         call(ui_api, "GET", f"{UI}/d1/00000000-0000-4000-8000-000000000000/tables")
     ) == (404, 7404, "The database 00000000-0000-4000-8000-000000000000 could not be found")
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", ""])
+def test_the_console_refuses_what_another_site_could_send_without_a_preflight(
+    ui_api: RestApi, db: D1Database, content_type: str
+) -> None:
+    headers = {"Content-Type": content_type} if content_type else {}
+    response = call(
+        ui_api, "POST", f"{UI}/d1/{db.id}/console", b'{"sql": "DROP TABLE pairs"}', headers
+    )
+    assert error_of(response) == (
+        415,
+        7400,
+        f"the console takes Content-Type application/json, not {content_type!r}",
+    )
+    assert "pairs" in [
+        t["name"] for t in result(ui_api, "GET", f"{UI}/d1/{db.id}/tables")["tables"]
+    ]
