@@ -17,6 +17,7 @@ PUBLIC_MODULES = [
     "emulator.d1",
     "emulator.kv",
     "emulator.server",
+    "emulator.server.ui",
     "emulator.session",
     "pytest_plugin",
 ]

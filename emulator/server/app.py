@@ -19,6 +19,7 @@ from emulator.server import constants as c
 from emulator.server.envelope import ApiRequest, ApiResponse
 from emulator.server.errors import error_response
 from emulator.server.rest import RestApi, body_not_decodable, body_not_readable, body_too_large
+from emulator.server.ui import add_inspector
 
 __all__ = ["REST_API", "create_app", "to_web_response"]
 
@@ -38,6 +39,7 @@ def create_app(
     """
     app = web.Application(client_max_size=max_body_size, middlewares=[_error_middleware])
     app[REST_API] = RestApi(emulator, api_token=api_token, max_body_size=max_body_size)
+    add_inspector(app, app[REST_API])  # the state inspector page, at / and /__emulator/ui
     # [\s\S]: a percent-encoded CR or LF in a key decodes to a line break, which "." skips.
     app.router.add_route("*", r"/{tail:[\s\S]*}", _handle)
     return app
