@@ -46,6 +46,7 @@ from emulator.server.startup import (
     describe_state,
     open_emulator,
 )
+from emulator.server.ui.routes import is_pulse
 from emulator.wrangler import WranglerConfigError, load_wrangler_config
 
 __all__ = [
@@ -119,6 +120,8 @@ class AccessLogger(AbstractAccessLogger):
     """One line per request: UTC timestamp, method, path, status, duration."""
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        if is_pulse(request.method, request.path):
+            return
         stamp = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         self.logger.info(
             "%s %s %s %d %.1fms",

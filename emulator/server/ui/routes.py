@@ -12,7 +12,6 @@ as text): no inline script, no script or connection to any other origin.
 from __future__ import annotations
 
 import hashlib
-import logging
 from functools import cache
 from importlib import resources
 from typing import Final
@@ -24,7 +23,7 @@ from emulator.server import constants as c
 from emulator.server.rest import RestApi
 from emulator.server.ui.api import InspectorApi
 
-__all__ = ["INSPECTOR", "PAGE_PATHS", "STATIC_PREFIX", "PulseLogFilter", "add_inspector"]
+__all__ = ["INSPECTOR", "PAGE_PATHS", "STATIC_PREFIX", "add_inspector", "is_pulse"]
 
 INSPECTOR: Final = web.AppKey("inspector", InspectorApi)
 PAGE_PATHS: Final = ("/", c.ADMIN_PREFIX + "/ui", c.ADMIN_PREFIX + "/ui/")
@@ -56,7 +55,6 @@ def add_inspector(app: web.Application, api: RestApi) -> None:
     inspector.register(api.router)
     app[INSPECTOR] = inspector
     app.middlewares.append(_count_changes)
-    _quiet_pulses()
     for path in PAGE_PATHS:
         app.router.add_get(path, _page)
     app.router.add_get(STATIC_PREFIX + "{name}", _static)
@@ -94,23 +92,13 @@ async def _static(request: web.Request) -> web.Response:
     return _answer(request, request.match_info["name"])
 
 
-class PulseLogFilter(logging.Filter):
-    """Drop the access-log lines of the page's pulse: an open page polls it every second,
-    which would bury every other request of the server's log."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        line = getattr(record, "first_request_line", "")
-        return not (isinstance(line, str) and line.startswith(_PULSE_LINE))
+def is_pulse(method: str, path: str) -> bool:
+    """Whether a request is the page's pulse, which the access log leaves out: an open page
+    polls it every second, which would bury every other request of the server's log."""
+    return method == "GET" and path == _PULSE_PATH
 
 
-_PULSE_LINE: Final = f"GET {c.ADMIN_PREFIX}/ui/api/pulse "
-_PULSE_FILTER: Final = PulseLogFilter()
-
-
-def _quiet_pulses() -> None:
-    access = logging.getLogger("aiohttp.access")
-    if _PULSE_FILTER not in access.filters:
-        access.addFilter(_PULSE_FILTER)
+_PULSE_PATH: Final = f"{c.ADMIN_PREFIX}/ui/api/pulse"
 
 
 @web.middleware
