@@ -20,8 +20,7 @@ Opt-in production strictness (off by default; Miniflare shows neither):
 from __future__ import annotations
 
 import builtins
-import math
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
 from typing import Any, Literal, NoReturn, overload
 
@@ -36,26 +35,16 @@ from emulator.kv.storage import ClosedKVStore, KVStore, StoredRow
 from emulator.kv.strict import ConsistencyWindow, WriteRateLimiter, strict_write
 from emulator.kv.validation import (
     check_cache_ttl,
-    check_key,
     check_list_limit,
-    check_metadata_length,
     check_optional_str,
     coerce_long,
     decode_cursor,
-    encode_checked_key,
     encode_cursor,
     encode_key,
     encode_prefix,
-    metadata_text,
-    resolve_expiration,
 )
-from emulator.kv.values import (
-    DECODERS,
-    check_value_length,
-    parse_metadata,
-    read_stream,
-    value_bytes,
-)
+from emulator.kv.values import DECODERS, parse_metadata
+from emulator.kv.writes import KVWrite, put_arguments, read_value, validate_put
 
 __all__ = ["KVNamespace"]
 
@@ -261,43 +250,43 @@ class KVNamespace(KVTestHelpers):
         ``write_rate_limit`` is on; ``TypeError``/``ValueError`` from ``json`` for metadata
         JSON cannot hold. Nothing is written when it raises.
         """
-        if key.__class__ is not str and not isinstance(key, str):
-            _not_string("put")
-        requested_expiration = None if expiration is None else coerce_long(expiration, "expiration")
-        requested_ttl = (
-            None if expiration_ttl is None else coerce_long(expiration_ttl, "expiration_ttl")
+        arguments = put_arguments(
+            key, value, expiration=expiration, expiration_ttl=expiration_ttl, metadata=metadata
         )
-        if not key or key == "." or key == "..":
-            check_key(key)
-        data = value_bytes(value)
-        serialised = None if metadata is None else metadata_text(metadata)
-        encoded = encode_checked_key(key, c.PUT)
+        if arguments.stream is not None:
+            arguments = await read_value(arguments)
         now = self.clock.now()
-        expires = (
-            None
-            if requested_expiration is None and requested_ttl is None
-            else resolve_expiration(math.floor(now), requested_expiration, requested_ttl)
-        )
-        metadata_json = None
-        if serialised is not None:
-            check_metadata_length(serialised[1])
-            metadata_json = serialised[0]
-        if data is None:
-            data = await read_stream(value)
-        elif len(data) > c.MAX_VALUE_BYTES:
-            check_value_length(len(data))
+        self._apply(validate_put(arguments, now=now), now)
+
+    def _apply(self, write: KVWrite, now: float) -> None:
         if self._limiter is None and self._window is None:
-            self._store.put(encoded, expires, metadata_json, data)
+            self._store.put(write.key, write.expiration, write.metadata, write.value)
         else:
             strict_write(
                 self._store,
                 self._limiter,
                 self._window,
-                encoded,
+                write.key,
                 now,
                 c.PUT,
-                (expires, metadata_json, data),
+                (write.expiration, write.metadata, write.value),
             )
+
+    def write_many(self, writes: Iterable[KVWrite]) -> int:
+        """Store writes validated by ``emulator.kv.writes.validate_put`` (with a clock).
+
+        Without strict modes, in one transaction (all or none, one fsync); with them, one
+        by one so each write meets the rate limit and the stale-read history. Returns the
+        count written.
+        """
+        if self._limiter is None and self._window is None:
+            return self._store.put_many(write.row for write in writes)
+        now = self.clock.now()
+        count = 0
+        for write in writes:
+            self._apply(write, now)
+            count += 1
+        return count
 
     async def delete(self, key: str) -> None:
         """Remove ``key``; a missing key is no error.
