@@ -20,12 +20,11 @@ Opt-in production strictness (off by default; Miniflare shows neither):
 from __future__ import annotations
 
 import builtins
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
-from typing import Any, Literal, NoReturn, overload
+from typing import Any, Literal, overload
 
 from emulator.clock import Clock
-from emulator.errors import KVArgumentError
 from emulator.kv import constants as c
 from emulator.kv.bulk import get_bulk
 from emulator.kv.helpers import KVTestHelpers
@@ -34,34 +33,21 @@ from emulator.kv.sqlite_store import SQLiteKVStore
 from emulator.kv.storage import ClosedKVStore, KVStore, StoredRow
 from emulator.kv.strict import ConsistencyWindow, WriteRateLimiter, strict_write
 from emulator.kv.validation import (
-    check_cache_ttl,
     check_list_limit,
     check_optional_str,
-    coerce_long,
+    check_read,
     decode_cursor,
     encode_cursor,
     encode_key,
     encode_prefix,
+    not_string,
 )
-from emulator.kv.values import DECODERS, parse_metadata
+from emulator.kv.values import decoder, parse_metadata
 from emulator.kv.writes import KVWrite, put_arguments, read_value, validate_put
 
 __all__ = ["KVNamespace"]
 
 BulkKeys = builtins.list[str] | tuple[str, ...]
-
-
-def _not_string(method: str, expected: str = "string") -> NoReturn:
-    raise KVArgumentError(c.KEY_NOT_STRING.format(method=method, expected=expected))
-
-
-def _decoder(type: str) -> Callable[[bytes], Any]:
-    # Checked only once the key exists: the runtime returns null for a missing key whatever
-    # the type, and refuses an unknown type only when there is a value to decode.
-    try:
-        return DECODERS[type]
-    except (KeyError, TypeError):
-        raise KVArgumentError(c.UNKNOWN_TYPE) from None
 
 
 class KVNamespace(KVTestHelpers):
@@ -158,11 +144,11 @@ class KVNamespace(KVTestHelpers):
             if isinstance(key, builtins.list | tuple):
                 return self._bulk(key, type, cache_ttl, with_metadata=False)
             if not isinstance(key, str):
-                _not_string("get", "string or Array")
+                not_string("get", "string or Array")
         row = self._read(key, cache_ttl)
         if row is None:
             return None
-        return _decoder(type)(row[2])
+        return decoder(type)(row[2])
 
     @overload
     async def get_with_metadata(
@@ -185,20 +171,14 @@ class KVNamespace(KVTestHelpers):
             if isinstance(key, builtins.list | tuple):
                 return self._bulk(key, type, cache_ttl, with_metadata=True)
             if not isinstance(key, str):
-                _not_string("get_with_metadata", "string or Array")
+                not_string("get_with_metadata", "string or Array")
         row = self._read(key, cache_ttl)
         if row is None:
             return KVValueWithMetadata(None)
-        return KVValueWithMetadata(_decoder(type)(row[2]), parse_metadata(row[1]))
+        return KVValueWithMetadata(decoder(type)(row[2]), parse_metadata(row[1]))
 
     def _read(self, key: str, cache_ttl: Any) -> StoredRow | None:
-        if cache_ttl is None:
-            encoded = encode_key(key, c.GET)
-        else:
-            ttl = coerce_long(cache_ttl, "cache_ttl")
-            encoded = encode_key(key, c.GET)
-            check_cache_ttl(ttl, c.GET)
-        return self._live_row(encoded, self.clock.now())
+        return self._live_row(check_read(key, cache_ttl), self.clock.now())
 
     def _bulk(
         self, keys: BulkKeys, type: object, cache_ttl: Any, *, with_metadata: bool
@@ -295,7 +275,7 @@ class KVNamespace(KVTestHelpers):
         and 429 when ``write_rate_limit`` is on and the key was written within 1 s.
         """
         if key.__class__ is not str and not isinstance(key, str):
-            _not_string("delete")
+            not_string("delete")
         encoded = encode_key(key, c.DELETE)
         if self._limiter is None and self._window is None:
             self._store.delete(encoded)

@@ -36,7 +36,7 @@ def create_app(
     """
     app = web.Application(client_max_size=max_body_size, middlewares=[_error_middleware])
     app[REST_API] = RestApi(emulator, api_token=api_token, max_body_size=max_body_size)
-    app.router.add_route("*", "/{tail:.*}", _handle)
+    app.router.add_route("*", r"/{tail:[\s\S]*}", _handle)  # newlines too (%0A in keys)
     return app
 
 

@@ -1,0 +1,225 @@
+"""Two targets for one behaviour suite: the in-process bindings, and ``emulator.remote``
+talking to a ``python -m emulator serve`` that this test session starts.
+
+The server is started once per test session (per xdist worker) on a free port and read
+until it prints its readiness line; state is emptied between tests through its admin route
+(``POST /__emulator/reset``) and its clock is moved through ``/__emulator/clock`` - the
+``RemoteClock`` below has ``ManualClock``'s verbs, so a test that moves time runs
+unchanged on both targets.
+
+A test whose fixtures include ``target`` runs once per target. Tests that reach into
+in-process internals (storage, ``sqlite_utils``, ``seed``, ``close()``) carry
+``@pytest.mark.in_process("why")`` and run on the in-process target only.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import sys
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import pytest
+
+from emulator import KVEntry
+from emulator.kv.seeding import SeedValue, seed_writes
+from emulator.kv.validation import encode_key, not_string
+from emulator.remote import RemoteKVNamespace
+from emulator.server.cli import READY_PREFIX
+
+TARGETS = ("emulator", "remote")
+ACCOUNT = "0123456789abcdef0123456789abcdef"
+TOKEN = "remote-target-token"
+STARTUP_LINES = 50
+LARGE_VALUE = 1024 * 1024
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "in_process(reason): the test reaches into in-process internals; "
+        "it runs on the in-process target only",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "target" not in metafunc.fixturenames:
+        return
+    marker = metafunc.definition.get_closest_marker("in_process")
+    if marker is not None and not (marker.args or marker.kwargs.get("reason")):
+        raise pytest.UsageError(f"{metafunc.definition.nodeid}: in_process needs a reason")
+    metafunc.parametrize("target", TARGETS[:1] if marker else TARGETS, scope="function")
+
+
+@dataclass
+class Serve:
+    """A running ``python -m emulator serve``: its API URL and an admin client."""
+
+    url: str  # ends in /client/v4
+    admin: httpx.Client
+    kv_namespace: str
+    d1_database: str
+
+    def reset(self, start: float) -> None:
+        """Empty every namespace and database and freeze the clock at ``start``."""
+        self.call("POST", "/__emulator/reset")
+        self.call("POST", "/__emulator/clock", json={"move_to": start, "freeze": True})
+
+    def call(self, method: str, path: str, **options: Any) -> Any:
+        answer = self.admin.request(method, path, **options)
+        answer.raise_for_status()
+        return answer.json()["result"]
+
+
+def _read_ready_line(process: subprocess.Popen[str]) -> str:
+    assert process.stdout is not None
+    for _ in range(STARTUP_LINES):
+        line = process.stdout.readline()
+        if not line:
+            break
+        if line.startswith(READY_PREFIX):
+            return line.removeprefix(READY_PREFIX).strip()
+    process.kill()
+    raise RuntimeError(f"serve did not start: {process.communicate()[1]}")
+
+
+@pytest.fixture(scope="session")
+def serve() -> Iterator[Serve]:
+    """One ``python -m emulator serve --port 0`` for the whole test session."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "emulator", "serve", "--port", "0", "--quiet", "--api-token", TOKEN],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = _read_ready_line(process)
+        origin = url.removesuffix("/client/v4")
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        with httpx.Client(base_url=origin, headers=headers, timeout=30) as admin:
+            kv = admin.post(
+                f"/client/v4/accounts/{ACCOUNT}/storage/kv/namespaces", json={"title": "suite"}
+            )
+            db = admin.post(f"/client/v4/accounts/{ACCOUNT}/d1/database", json={"name": "suite"})
+            kv.raise_for_status()
+            db.raise_for_status()
+            yield Serve(url, admin, kv.json()["result"]["id"], db.json()["result"]["uuid"])
+    finally:
+        process.terminate()
+        try:
+            process.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+
+
+class RemoteClock:
+    """``ManualClock``'s verbs on the server's clock (frozen, moved through the admin route)."""
+
+    def __init__(self, serve: Serve, start: float) -> None:
+        self._serve = serve
+        self._now = float(start)
+
+    def now(self) -> float:
+        return self._now
+
+    def move_to(self, when: datetime | float) -> None:
+        moment = when.timestamp() if isinstance(when, datetime) else float(when)
+        self._now = self._serve.call("POST", "/__emulator/clock", json={"move_to": moment})["now"]
+
+    def shift(self, seconds: float) -> None:
+        seconds = seconds.total_seconds() if hasattr(seconds, "total_seconds") else seconds
+        self._now = self._serve.call("POST", "/__emulator/clock", json={"shift": seconds})["now"]
+
+
+def remote_options(serve: Serve) -> dict[str, str]:
+    """The keyword arguments every remote binding of the suite takes."""
+    return {"account_id": ACCOUNT, "api_token": TOKEN, "base_url": serve.url}
+
+
+class SuiteRemoteKV(RemoteKVNamespace):
+    """The remote binding plus ``KVNamespace``'s sync test helpers, done through serve.
+
+    ``seed`` validates with the binding's own seeding code, then writes through the REST
+    bulk endpoint; ``snapshot`` and ``entry`` read the admin state dump.
+    """
+
+    def __init__(self, serve: Serve, clock: RemoteClock) -> None:
+        super().__init__(serve.kv_namespace, **remote_options(serve))
+        self._serve = serve
+        self._clock = clock
+        self._path_root = f"/client/v4/accounts/{ACCOUNT}/storage/kv/namespaces/{self.id}"
+        self._values = f"{self._path_root}/values"
+
+    def seed(self, entries: Mapping[str, SeedValue], **options: Any) -> int:
+        return self.seed_many(entries.items(), **options)
+
+    def seed_many(
+        self,
+        entries: Iterable[tuple[str, SeedValue]],
+        *,
+        expiration: float | None = None,
+        expiration_ttl: float | None = None,
+        metadata: Any = None,
+    ) -> int:
+        writes = list(
+            seed_writes(
+                entries,
+                now=self._clock.now(),
+                expiration=expiration,
+                expiration_ttl=expiration_ttl,
+                metadata=metadata,
+            )
+        )
+        small = []
+        for write in writes:
+            if len(write.value) <= LARGE_VALUE:
+                small.append(write)
+                continue
+            # Past the bulk endpoint's body limit: one PUT for this value.
+            query = {} if write.expiration is None else {"expiration": write.expiration}
+            self._serve.call(
+                "PUT",
+                f"{self._values}/{quote(write.name, safe='')}",
+                params=query,
+                content=write.value,
+            )
+        items = [
+            {
+                "key": write.name,
+                "value": base64.b64encode(write.value).decode(),
+                "base64": True,
+                "expiration": write.expiration,
+                "metadata": None if write.metadata is None else json.loads(write.metadata),
+            }
+            for write in small
+        ]
+        for start in range(0, len(items), 10_000):
+            self._serve.call("PUT", f"{self._path_root}/bulk", json=items[start : start + 10_000])
+        return len(writes)
+
+    def snapshot(self) -> dict[str, KVEntry]:
+        state = self._serve.call("GET", "/__emulator/state", params={"limit": 1_000_000})
+        namespace = next(item for item in state["kv"] if item["id"] == self.id)
+        return {
+            key["name"]: KVEntry(
+                key["value"].encode("utf-8", "surrogatepass")
+                if "value" in key
+                else base64.b64decode(key["value_base64"]),
+                key["metadata"],
+                key["expiration"],
+            )
+            for key in namespace["keys"]
+        }
+
+    def entry(self, key: str) -> KVEntry | None:
+        if not isinstance(key, str):
+            not_string("get", "string or Array")
+        encode_key(key, "GET")
+        return self.snapshot().get(key)
