@@ -30,7 +30,7 @@ import pytest
 from emulator import KVEntry
 from emulator.kv.seeding import SeedValue, seed_writes
 from emulator.kv.validation import encode_key, not_string
-from emulator.remote import RemoteKVNamespace
+from emulator.remote import RemoteD1Database, RemoteKVNamespace
 from emulator.server.cli import READY_PREFIX
 
 TARGETS = ("emulator", "remote")
@@ -223,3 +223,21 @@ class SuiteRemoteKV(RemoteKVNamespace):
             not_string("get", "string or Array")
         encode_key(key, "GET")
         return self.snapshot().get(key)
+
+
+class SuiteRemoteD1(RemoteD1Database):
+    """The remote binding plus ``dump()``, which the suite uses to show that nothing changed.
+
+    Here it is a JSON picture of the database (its schema through the binding, its rows
+    through the admin state dump), equal before and after exactly when the file would be.
+    """
+
+    def __init__(self, serve: Serve) -> None:
+        super().__init__(serve.d1_database, **remote_options(serve))
+        self._serve = serve
+
+    async def dump(self) -> bytes:
+        schema = await self.prepare("SELECT type, name, sql FROM sqlite_master ORDER BY name").raw()
+        state = self._serve.call("GET", "/__emulator/state", params={"limit": 1_000_000})
+        database = next(item for item in state["d1"] if item["uuid"] == self.id)
+        return json.dumps([schema, database["tables"]], sort_keys=True).encode()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from emulator.d1.constants import D1_ERROR
+from emulator.d1.constants import CONSTRAINT_RESET, D1_ERROR
 from emulator.errors import D1Error, KVError
 from emulator.kv import constants as kvc
 from emulator.remote.transport import RemoteFailure
@@ -21,8 +21,10 @@ __all__ = ["d1_failure", "kv_failure"]
 # Cloudflare's codes for "no such namespace / database" and malformed ids.
 _MISSING_RESOURCE_CODES: Final = frozenset({10011, 10013, 7404, 7000, 7003})
 # D1's own error kinds keep their prefix over REST ("D1_EXEC_ERROR: ..."); SQL errors
-# arrive without "D1_ERROR: ", as the real API answers them.
+# arrive without "D1_ERROR: ", as the real API answers them. A Durable Object reset never
+# had the prefix.
 _D1_KIND = re.compile(r"D1_[A-Z_]+: ")
+_UNPREFIXED = (CONSTRAINT_RESET.split("{}")[0],)
 
 
 def _advice(failure: RemoteFailure, resource: str) -> str | None:
@@ -61,6 +63,6 @@ def d1_failure(failure: RemoteFailure) -> D1Error:
     if explained is not None:
         return D1Error(D1_ERROR.format(explained), status=failure.status)
     text = failure.message
-    if _D1_KIND.match(text) is None:
+    if _D1_KIND.match(text) is None and not text.startswith(_UNPREFIXED):
         text = D1_ERROR.format(text)
     return D1Error(text, status=failure.status)
