@@ -7,7 +7,7 @@ until it prints its readiness line; state is emptied between tests through its a
 ``RemoteClock`` below has ``ManualClock``'s verbs, so a test that moves time runs
 unchanged on both targets.
 
-A test whose fixtures include ``target`` runs once per target. Tests that reach into
+A test whose fixtures include ``binding_target`` runs once per target. Tests that reach into
 in-process internals (storage, ``sqlite_utils``, ``seed``, ``close()``) carry
 ``@pytest.mark.in_process("why")`` and run on the in-process target only.
 """
@@ -27,10 +27,10 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from emulator import KVEntry
+from emulator import KVEntry, ManualClock
 from emulator.kv.seeding import SeedValue, seed_writes
 from emulator.kv.validation import encode_key, not_string
-from emulator.remote import RemoteD1Database, RemoteKVNamespace
+from emulator.remote import RemoteD1Database, RemoteKVNamespace, connect
 from emulator.server.cli import READY_PREFIX
 
 TARGETS = ("emulator", "remote")
@@ -49,12 +49,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "target" not in metafunc.fixturenames:
+    if "binding_target" not in metafunc.fixturenames:
         return
     marker = metafunc.definition.get_closest_marker("in_process")
     if marker is not None and not (marker.args or marker.kwargs.get("reason")):
         raise pytest.UsageError(f"{metafunc.definition.nodeid}: in_process needs a reason")
-    metafunc.parametrize("target", TARGETS[:1] if marker else TARGETS, scope="function")
+    metafunc.parametrize("binding_target", TARGETS[:1] if marker else TARGETS, scope="function")
 
 
 @dataclass
@@ -136,6 +136,16 @@ class RemoteClock:
     def shift(self, seconds: float) -> None:
         seconds = seconds.total_seconds() if hasattr(seconds, "total_seconds") else seconds
         self._now = self._serve.call("POST", "/__emulator/clock", json={"shift": seconds})["now"]
+
+
+def target_clock(request: pytest.FixtureRequest, start: float) -> ManualClock | RemoteClock:
+    """The test clock: a ``ManualClock``, or on the remote target the server's, reset."""
+    targets = request.fixturenames
+    if "binding_target" in targets and request.getfixturevalue("binding_target") == "remote":
+        serve: Serve = request.getfixturevalue("serve")
+        serve.reset(start)
+        return RemoteClock(serve, start)
+    return ManualClock(start=start)
 
 
 def remote_options(serve: Serve) -> dict[str, str]:
@@ -241,3 +251,23 @@ class SuiteRemoteD1(RemoteD1Database):
         state = self._serve.call("GET", "/__emulator/state", params={"limit": 1_000_000})
         database = next(item for item in state["d1"] if item["uuid"] == self.id)
         return json.dumps([schema, database["tables"]], sort_keys=True).encode()
+
+
+class RemoteTarget:
+    """What the session tests use of an ``Emulator`` (``env``, ``kv(name)``, ``d1(name)``),
+    on a remote env whose ``SESSIONS`` and ``DB`` are the suite's namespace and database."""
+
+    def __init__(self, serve: Serve) -> None:
+        self.env = connect(
+            bindings={"SESSIONS": ("kv", serve.kv_namespace), "DB": ("d1", serve.d1_database)},
+            **remote_options(serve),
+        )
+
+    def kv(self, name: str) -> RemoteKVNamespace:
+        return self.env.kv(name)
+
+    def d1(self, name: str) -> RemoteD1Database:
+        return self.env.d1(name)
+
+    async def aclose(self) -> None:
+        await self.env.aclose()

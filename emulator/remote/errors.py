@@ -34,7 +34,7 @@ def _advice(failure: RemoteFailure, resource: str) -> str | None:
     if failure.status in (401, 403):
         return (
             "check the API token (CLOUDFLARE_API_TOKEN), its permissions for "
-            f"{resource}, and the account id (CLOUDFLARE_ACCOUNT_ID)"
+            f"this {resource}, and the account id (CLOUDFLARE_ACCOUNT_ID)"
         )
     if failure.status == 404 or failure.code in _MISSING_RESOURCE_CODES:
         return f"check the {resource} id and the account id"
@@ -52,14 +52,14 @@ def _explained(failure: RemoteFailure, resource: str) -> str | None:
 
 def kv_failure(failure: RemoteFailure, operation: str) -> KVError:
     """The ``KVError`` the binding raises for ``failure`` of ``operation`` (``PUT``, ...)."""
-    text = _explained(failure, "the KV namespace") or failure.message
+    text = _explained(failure, "KV namespace") or failure.message
     message = kvc.FAILED.format(operation=operation, status=failure.status, message=text)
     return KVError(message, status=failure.status)
 
 
 def d1_failure(failure: RemoteFailure) -> D1Error:
     """The ``D1Error`` the binding raises for ``failure``."""
-    explained = _explained(failure, "the D1 database")
+    explained = _explained(failure, "D1 database")
     if explained is not None:
         return D1Error(D1_ERROR.format(explained), status=failure.status)
     text = failure.message

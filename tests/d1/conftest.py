@@ -12,24 +12,20 @@ from typing import Any
 
 import pytest
 
-from emulator import D1Database, ManualClock
-from tests.targets import RemoteClock, Serve, SuiteRemoteD1
+from emulator import D1Database
+from tests.targets import SuiteRemoteD1, target_clock
 
 START = 1_800_000_000  # 2027-01-15 08:00:00 UTC
 
 
 @pytest.fixture
 def clock(request: pytest.FixtureRequest) -> Any:
-    if "target" in request.fixturenames and request.getfixturevalue("target") == "remote":
-        serve: Serve = request.getfixturevalue("serve")
-        serve.reset(START)
-        return RemoteClock(serve, START)
-    return ManualClock(start=START)
+    return target_clock(request, START)
 
 
 @pytest.fixture
-async def db(target: str, clock: Any, request: pytest.FixtureRequest) -> AsyncIterator[Any]:
-    if target == "remote":
+async def db(binding_target: str, clock: Any, request: pytest.FixtureRequest) -> AsyncIterator[Any]:
+    if binding_target == "remote":
         remote = SuiteRemoteD1(request.getfixturevalue("serve"))
         yield remote
         await remote.aclose()

@@ -8,23 +8,19 @@ from typing import Any
 
 import pytest
 
-from emulator import KVNamespace, ManualClock
+from emulator import KVNamespace
 from tests.kv.helpers import START
-from tests.targets import RemoteClock, Serve, SuiteRemoteKV
+from tests.targets import SuiteRemoteKV, target_clock
 
 
 @pytest.fixture
 def clock(request: pytest.FixtureRequest) -> Any:
-    if "target" in request.fixturenames and request.getfixturevalue("target") == "remote":
-        serve: Serve = request.getfixturevalue("serve")
-        serve.reset(START)
-        return RemoteClock(serve, START)
-    return ManualClock(start=START)
+    return target_clock(request, START)
 
 
 @pytest.fixture
-async def kv(target: str, clock: Any, request: pytest.FixtureRequest) -> AsyncIterator[Any]:
-    if target == "remote":
+async def kv(binding_target: str, clock: Any, request: pytest.FixtureRequest) -> AsyncIterator[Any]:
+    if binding_target == "remote":
         remote = SuiteRemoteKV(request.getfixturevalue("serve"), clock)
         yield remote
         await remote.aclose()
