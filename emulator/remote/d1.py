@@ -79,7 +79,11 @@ def _result(answer: Any) -> D1Result:
         rows=(_number(meta, "rows_read"), _number(meta, "rows_written")),
         size_after=_number(meta, "size_after"),
     )
-    return D1Result(outcome)
+    result = D1Result(outcome)
+    served_by = meta.get("served_by")
+    if isinstance(served_by, str):
+        result.meta["served_by"] = served_by  # who answered (meta is one dict per result)
+    return result
 
 
 class RemoteD1PreparedStatement:
