@@ -17,4 +17,4 @@ def test_the_readme_migration_creates_the_session_table_of_the_port() -> None:
         re.DOTALL,
     )
     assert found is not None
-    assert found.group(1) == SessionConfig.d1("DB", "sessions").schema_sql()
+    assert found.group(1) == SessionConfig.d1("DB", "sessions").schema_sql
