@@ -25,17 +25,17 @@ import time
 import uuid
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import quote
 
 from emulator.d1.binding import Param, convert_params
-from emulator.d1.constants import D1_COLUMN_NOTFOUND, D1_EXEC_ERROR, NO_SQL_STATEMENTS
+from emulator.d1.constants import D1_EXEC_ERROR, NO_SQL_STATEMENTS
 from emulator.d1.errors import d1_error, reason
 from emulator.d1.metadata import MetaRecord
 from emulator.d1.outcome import Outcome
 from emulator.d1.results import D1ExecResult, D1Result
-from emulator.d1.splitting import exec_lines, is_dropped_statement
+from emulator.d1.statement import batch_statements, exec_script_lines, first_value
 from emulator.errors import D1Error
 from emulator.remote.errors import d1_failure
+from emulator.remote.resource import RemoteResource
 from emulator.remote.transport import RemoteFailure, Transport
 
 __all__ = ["RemoteD1Database", "RemoteD1PreparedStatement"]
@@ -112,14 +112,7 @@ class RemoteD1PreparedStatement:
         """Return the first row as a ``dict``, the value of ``column`` in it, or ``None``."""
         result = await self._one()
         rows = result.rows
-        if not rows:
-            return None
-        row = dict(zip(result.columns, rows[0], strict=True))
-        if column is None:
-            return row
-        if column not in row:
-            raise D1Error(D1_COLUMN_NOTFOUND.format(column))
-        return row[column]
+        return first_value(result.columns, rows[0], column) if rows else None
 
     async def all(self) -> D1Result:
         """Run the statement and return every row with ``meta``. Raises ``D1Error``."""
@@ -137,12 +130,15 @@ class RemoteD1PreparedStatement:
         return f"RemoteD1PreparedStatement({self.statement!r}, params={list(self.params)!r})"
 
 
-class RemoteD1Database:
+class RemoteD1Database(RemoteResource):
     """A D1 database reached over the REST API: the ``D1Database`` binding API.
 
     ``base_url`` defaults to Cloudflare's; close with ``await db.aclose()`` (an env from
     ``emulator.remote.connect`` closes its bindings itself).
     """
+
+    collection = "d1/database"
+    noun = "database"
 
     def __init__(
         self,
@@ -154,18 +150,13 @@ class RemoteD1Database:
         transport: Transport | None = None,
         name: str | None = None,
     ) -> None:
-        if not database_id or not account_id:
-            raise ValueError("a database id and an account id are required")
-        self.id = database_id
-        self.name = name if name is not None else database_id
-        self._owns_transport = transport is None
-        self._transport = (
-            transport
-            if transport is not None
-            else Transport(api_token=api_token, base_url=base_url)
-        )
-        self._path = (
-            f"accounts/{quote(account_id, safe='')}/d1/database/{quote(database_id, safe='')}/raw"
+        super().__init__(
+            database_id,
+            account_id=account_id,
+            api_token=api_token,
+            base_url=base_url,
+            transport=transport,
+            name=name,
         )
 
     def prepare(self, sql: str) -> RemoteD1PreparedStatement:
@@ -180,16 +171,7 @@ class RemoteD1Database:
         Statements whose SQL is empty or only comments are dropped before sending; an empty
         batch raises ``D1_ERROR: No SQL statements detected.`` without a request.
         """
-        if not isinstance(statements, list | tuple):
-            raise TypeError("batch() takes a list of prepared statements")
-        for statement in statements:
-            if not isinstance(statement, RemoteD1PreparedStatement):
-                raise TypeError(
-                    f"batch() takes prepared statements, not {type(statement).__name__}"
-                )
-        kept = [s for s in statements if not is_dropped_statement(s.statement)]
-        if not kept:
-            raise d1_error(NO_SQL_STATEMENTS)
+        kept = batch_statements(statements, RemoteD1PreparedStatement)
         return await self._send([_item(s.statement, s.params) for s in kept])
 
     async def exec(self, sql: str) -> D1ExecResult:
@@ -197,12 +179,7 @@ class RemoteD1Database:
 
         Errors read ``D1_EXEC_ERROR: Error in line <n>: <line>: <error>``.
         """
-        if not isinstance(sql, str):
-            raise TypeError(f"exec() takes SQL text, not {type(sql).__name__}")
-        lines = exec_lines(sql)
-        if not lines:
-            first = sql.strip().split("\n")[0]
-            raise D1Error(D1_EXEC_ERROR.format(1, first, NO_SQL_STATEMENTS))
+        lines = exec_script_lines(sql)
         items = [_item(text, ()) for _, text in lines]
         started = time.perf_counter()
         answer = await self._request(items)
@@ -235,7 +212,7 @@ class RemoteD1Database:
 
     async def _request(self, items: list[Item]) -> Any:
         answer = await self._transport.request(
-            "POST", self._path, idempotent=False, json_body={"batch": items}
+            "POST", f"{self._path}/raw", idempotent=False, json_body={"batch": items}
         )
         if isinstance(answer, RemoteFailure):
             return answer
@@ -247,11 +224,3 @@ class RemoteD1Database:
         if isinstance(answer, RemoteFailure):
             raise d1_failure(answer)
         return [_result(entry) for entry in answer or ()]
-
-    async def aclose(self) -> None:
-        """Close the HTTP client (when this binding made its own)."""
-        if self._owns_transport:
-            await self._transport.aclose()
-
-    def __repr__(self) -> str:
-        return f"RemoteD1Database({self.name!r}, id={self.id!r}, {self._transport.base_url})"

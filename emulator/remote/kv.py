@@ -44,6 +44,7 @@ from emulator.kv.validation import (
 from emulator.kv.values import decoder
 from emulator.kv.writes import KVWrite, put_arguments, read_value, validate_put
 from emulator.remote.errors import kv_failure
+from emulator.remote.resource import RemoteResource
 from emulator.remote.transport import RemoteFailure, Response, Transport
 
 __all__ = ["RemoteKVNamespace"]
@@ -57,7 +58,7 @@ def _segment(key: str) -> str:
     return quote(key, safe="")
 
 
-class RemoteKVNamespace:
+class RemoteKVNamespace(RemoteResource):
     """A Workers KV namespace reached over the REST API: the ``KVNamespace`` binding API.
 
     ``base_url`` defaults to Cloudflare's (``https://api.cloudflare.com/client/v4``); point
@@ -65,6 +66,9 @@ class RemoteKVNamespace:
     running server's state. Close with ``await kv.aclose()`` (an env from
     ``emulator.remote.connect`` closes its bindings itself).
     """
+
+    collection = "storage/kv/namespaces"
+    noun = "namespace"
 
     def __init__(
         self,
@@ -76,18 +80,13 @@ class RemoteKVNamespace:
         transport: Transport | None = None,
         name: str | None = None,
     ) -> None:
-        if not namespace_id or not account_id:
-            raise ValueError("a namespace id and an account id are required")
-        self.id = namespace_id
-        self.name = name if name is not None else namespace_id
-        self._owns_transport = transport is None
-        self._transport = (
-            transport
-            if transport is not None
-            else Transport(api_token=api_token, base_url=base_url)
-        )
-        self._path = (
-            f"accounts/{_segment(account_id)}/storage/kv/namespaces/{_segment(namespace_id)}"
+        super().__init__(
+            namespace_id,
+            account_id=account_id,
+            api_token=api_token,
+            base_url=base_url,
+            transport=transport,
+            name=name,
         )
 
     async def _call(
@@ -265,16 +264,6 @@ class RemoteKVNamespace:
         ]
         next_cursor = info.get("cursor") or None
         return KVListResult(keys, next_cursor is None, next_cursor)
-
-    # -- lifecycle ----------------------------------------------------------------------
-
-    async def aclose(self) -> None:
-        """Close the HTTP client (when this binding made its own)."""
-        if self._owns_transport:
-            await self._transport.aclose()
-
-    def __repr__(self) -> str:
-        return f"RemoteKVNamespace({self.name!r}, id={self.id!r}, {self._transport.base_url})"
 
 
 def _expiration_query(write: KVWrite) -> dict[str, str] | None:
