@@ -18,10 +18,11 @@ import base64
 import json
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import IO, Any
 from urllib.parse import quote
 
 import httpx
@@ -77,7 +78,7 @@ class Serve:
         return answer.json()["result"]
 
 
-def _read_ready_line(process: subprocess.Popen[str]) -> str:
+def _read_ready_line(process: subprocess.Popen[str], errors: IO[bytes]) -> str:
     assert process.stdout is not None
     for _ in range(STARTUP_LINES):
         line = process.stdout.readline()
@@ -86,37 +87,40 @@ def _read_ready_line(process: subprocess.Popen[str]) -> str:
         if line.startswith(READY_PREFIX):
             return line.removeprefix(READY_PREFIX).strip()
     process.kill()
-    raise RuntimeError(f"serve did not start: {process.communicate()[1]}")
+    process.wait()
+    errors.seek(0)
+    raise RuntimeError(f"serve did not start: {errors.read().decode(errors='replace')}")
 
 
 @pytest.fixture(scope="session")
 def serve() -> Iterator[Serve]:
     """One ``python -m emulator serve --port 0`` for the whole test session."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "emulator", "serve", "--port", "0", "--quiet", "--api-token", TOKEN],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        url = _read_ready_line(process)
-        origin = url.removesuffix("/client/v4")
-        headers = {"Authorization": f"Bearer {TOKEN}"}
-        with httpx.Client(base_url=origin, headers=headers, timeout=30) as admin:
-            kv = admin.post(
-                f"/client/v4/accounts/{ACCOUNT}/storage/kv/namespaces", json={"title": "suite"}
-            )
-            db = admin.post(f"/client/v4/accounts/{ACCOUNT}/d1/database", json={"name": "suite"})
-            kv.raise_for_status()
-            db.raise_for_status()
-            yield Serve(url, admin, kv.json()["result"]["id"], db.json()["result"]["uuid"])
-    finally:
-        process.terminate()
+    command = [sys.executable, "-m", "emulator", "serve", "--port", "0", "--quiet"]
+    # stderr goes to a file: a pipe nobody reads could fill up and stall the server.
+    with (
+        tempfile.TemporaryFile() as errors,
+        subprocess.Popen(
+            [*command, "--api-token", TOKEN], stdout=subprocess.PIPE, stderr=errors, text=True
+        ) as process,
+    ):
         try:
-            process.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate()
+            url = _read_ready_line(process, errors)
+            origin = url.removesuffix("/client/v4")
+            headers = {"Authorization": f"Bearer {TOKEN}"}
+            with httpx.Client(base_url=origin, headers=headers, timeout=30) as admin:
+                root = f"/client/v4/accounts/{ACCOUNT}"
+                kv = admin.post(f"{root}/storage/kv/namespaces", json={"title": "suite"})
+                db = admin.post(f"{root}/d1/database", json={"name": "suite"})
+                kv.raise_for_status()
+                db.raise_for_status()
+                yield Serve(url, admin, kv.json()["result"]["id"], db.json()["result"]["uuid"])
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 class RemoteClock:
