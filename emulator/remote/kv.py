@@ -89,9 +89,7 @@ class RemoteKVNamespace(RemoteResource):
             name=name,
         )
 
-    async def _call(
-        self, operation: str, method: str, path: str, **options: Any
-    ) -> Response | RemoteFailure:
+    async def _call(self, method: str, path: str, **options: Any) -> Response | RemoteFailure:
         # Every KV request is idempotent (a put stores the same value again), so each may
         # be retried as the SDK retries.
         return await self._transport.request(
@@ -99,7 +97,7 @@ class RemoteKVNamespace(RemoteResource):
         )
 
     async def _ok(self, operation: str, method: str, path: str, **options: Any) -> Response:
-        answer = await self._call(operation, method, path, **options)
+        answer = await self._call(method, path, **options)
         if isinstance(answer, RemoteFailure):
             raise kv_failure(answer, operation)
         return answer
@@ -136,7 +134,7 @@ class RemoteKVNamespace(RemoteResource):
                 not_string("get_with_metadata", "string or Array")
         check_read(key, cache_ttl)
         if type in _BULK_TYPES:
-            answer = await self._bulk_request([key], c.TYPE_TEXT, with_metadata=True)
+            answer = await self._bulk_request([key], c.TYPE_TEXT, with_metadata=True, op=c.GET)
             found = answer.get(key)
             if not isinstance(found, dict):
                 return KVValueWithMetadata(None)
@@ -150,7 +148,7 @@ class RemoteKVNamespace(RemoteResource):
 
     async def _value(self, key: str) -> bytes | None:
         answer = await self._call(
-            c.GET, "GET", f"values/{_segment(key)}", headers={"Accept": "application/octet-stream"}
+            "GET", f"values/{_segment(key)}", headers={"Accept": "application/octet-stream"}
         )
         if isinstance(answer, RemoteFailure):
             if answer.status == 404 and answer.code == _KEY_NOT_FOUND:
@@ -159,7 +157,7 @@ class RemoteKVNamespace(RemoteResource):
         return answer.body
 
     async def _metadata(self, key: str) -> Any:
-        answer = await self._call(c.GET, "GET", f"metadata/{_segment(key)}")
+        answer = await self._call("GET", f"metadata/{_segment(key)}")
         if isinstance(answer, RemoteFailure):
             if answer.status == 404 and answer.code == _KEY_NOT_FOUND:
                 return None
@@ -193,14 +191,14 @@ class RemoteKVNamespace(RemoteResource):
         return result
 
     async def _bulk_request(
-        self, keys: list[str], type: str, *, with_metadata: bool
+        self, keys: list[str], type: str, *, with_metadata: bool, op: str = c.GET_BULK
     ) -> dict[str, Any]:
         if not keys:
             return {}
         body: dict[str, Any] = {"keys": keys, "type": type}
         if with_metadata:
             body["withMetadata"] = True
-        answer = await self._ok(c.GET_BULK, "POST", "bulk/get", json_body=body)
+        answer = await self._ok(op, "POST", "bulk/get", json_body=body)
         envelope = answer.envelope() or {}
         result = envelope.get("result")
         values = result.get("values") if isinstance(result, dict) else None
