@@ -15,7 +15,9 @@ in-process internals (storage, ``sqlite_utils``, ``seed``, ``close()``) carry
 from __future__ import annotations
 
 import base64
+import http.client
 import json
+import socket
 import subprocess
 import sys
 import tempfile
@@ -23,9 +25,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode, urlsplit
 
-import httpx
 import pytest
 
 from emulator import KVEntry, ManualClock
@@ -58,24 +59,71 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("binding_target", TARGETS[:1] if marker else TARGETS, scope="function")
 
 
+class AdminClient:
+    """A keep-alive HTTP/1.1 client for the server's admin and setup calls.
+
+    ``http.client`` with ``TCP_NODELAY``: these calls run before every remote test, and
+    this answers in well under 1 ms where a sync httpx client took about 7 ms.
+    """
+
+    def __init__(self, origin: str) -> None:
+        parts = urlsplit(origin)
+        self._address = (parts.hostname or "127.0.0.1", parts.port or 80)
+        self._connection: http.client.HTTPConnection | None = None
+
+    def _connect(self) -> http.client.HTTPConnection:
+        connection = http.client.HTTPConnection(*self._address, timeout=60)
+        connection.connect()
+        assert connection.sock is not None
+        connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return connection
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        params: Mapping[str, Any] | None = None,
+        content: bytes | None = None,
+    ) -> Any:
+        """Send one request; return the envelope's ``result``, raising on an error status."""
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        body = content
+        if json_body is not None:
+            body = json.dumps(json_body).encode()
+            headers["Content-Type"] = "application/json"
+        target = path if not params else f"{path}?{urlencode(params)}"
+        if self._connection is None:
+            self._connection = self._connect()
+        self._connection.request(method, target, body=body, headers=headers)
+        answer = self._connection.getresponse()
+        payload = answer.read()
+        if answer.status >= 400:
+            raise RuntimeError(f"{method} {path} failed with {answer.status}: {payload!r}")
+        return json.loads(payload)["result"]
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+
+
 @dataclass
 class Serve:
     """A running ``python -m emulator serve``: its API URL and an admin client."""
 
     url: str  # ends in /client/v4
-    admin: httpx.Client
+    admin: AdminClient
     kv_namespace: str
     d1_database: str
 
     def reset(self, start: float) -> None:
         """Empty every namespace and database and freeze the clock at ``start``."""
         self.call("POST", "/__emulator/reset")
-        self.call("POST", "/__emulator/clock", json={"move_to": start, "freeze": True})
+        self.call("POST", "/__emulator/clock", json_body={"move_to": start, "freeze": True})
 
     def call(self, method: str, path: str, **options: Any) -> Any:
-        answer = self.admin.request(method, path, **options)
-        answer.raise_for_status()
-        return answer.json()["result"]
+        return self.admin.request(method, path, **options)
 
 
 def _read_ready_line(process: subprocess.Popen[str], errors: IO[bytes]) -> str:
@@ -106,14 +154,16 @@ def serve() -> Iterator[Serve]:
         try:
             url = _read_ready_line(process, errors)
             origin = url.removesuffix("/client/v4")
-            headers = {"Authorization": f"Bearer {TOKEN}"}
-            with httpx.Client(base_url=origin, headers=headers, timeout=30) as admin:
+            admin = AdminClient(origin)
+            try:
                 root = f"/client/v4/accounts/{ACCOUNT}"
-                kv = admin.post(f"{root}/storage/kv/namespaces", json={"title": "suite"})
-                db = admin.post(f"{root}/d1/database", json={"name": "suite"})
-                kv.raise_for_status()
-                db.raise_for_status()
-                yield Serve(url, admin, kv.json()["result"]["id"], db.json()["result"]["uuid"])
+                kv = admin.request(
+                    "POST", f"{root}/storage/kv/namespaces", json_body={"title": "suite"}
+                )
+                db = admin.request("POST", f"{root}/d1/database", json_body={"name": "suite"})
+                yield Serve(url, admin, kv["id"], db["uuid"])
+            finally:
+                admin.close()
         finally:
             process.terminate()
             try:
@@ -135,11 +185,15 @@ class RemoteClock:
 
     def move_to(self, when: datetime | float) -> None:
         moment = when.timestamp() if isinstance(when, datetime) else float(when)
-        self._now = self._serve.call("POST", "/__emulator/clock", json={"move_to": moment})["now"]
+        self._now = self._serve.call("POST", "/__emulator/clock", json_body={"move_to": moment})[
+            "now"
+        ]
 
     def shift(self, seconds: float) -> None:
         seconds = seconds.total_seconds() if hasattr(seconds, "total_seconds") else seconds
-        self._now = self._serve.call("POST", "/__emulator/clock", json={"shift": seconds})["now"]
+        self._now = self._serve.call("POST", "/__emulator/clock", json_body={"shift": seconds})[
+            "now"
+        ]
 
 
 def target_clock(request: pytest.FixtureRequest, start: float) -> ManualClock | RemoteClock:
@@ -215,7 +269,9 @@ class SuiteRemoteKV(RemoteKVNamespace):
             for write in small
         ]
         for start in range(0, len(items), 10_000):
-            self._serve.call("PUT", f"{self._path_root}/bulk", json=items[start : start + 10_000])
+            self._serve.call(
+                "PUT", f"{self._path_root}/bulk", json_body=items[start : start + 10_000]
+            )
         return len(writes)
 
     def snapshot(self) -> dict[str, KVEntry]:
