@@ -233,10 +233,11 @@ class KVNamespace(KVTestHelpers):
         arguments = put_arguments(
             key, value, expiration=expiration, expiration_ttl=expiration_ttl, metadata=metadata
         )
-        if arguments.stream is not None:
-            arguments = await read_value(arguments)
         now = self.clock.now()
-        self._apply(validate_put(arguments, now=now), now)
+        write = validate_put(arguments, now=now)
+        if arguments.stream is not None:
+            write = await read_value(write, arguments)
+        self._apply(write, now)
 
     def _apply(self, write: KVWrite, now: float) -> None:
         if self._limiter is None and self._window is None:

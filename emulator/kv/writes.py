@@ -8,9 +8,10 @@ plays the second part for both its binding and its HTTP API):
    hold). The value becomes bytes, or stays an async iterable for ``read_value`` to read.
 2. ``validate_put``: the KV service's checks, in its order - key (414 / 400), expiration
    (400), metadata size (413), value size (413) - giving a ``KVWrite``, the record storage
-   receives. With ``now=None`` the checks that need the service's clock (an absolute
-   ``expiration`` against now) are left to the service: that is how the remote client
-   validates, since only the server's clock decides.
+   receives; a streamed value is read last (``read_value``), as the service reads a body.
+   With ``now=None`` the checks that need the service's clock (an absolute ``expiration``
+   against now) are left to the service: that is how the remote client validates, since
+   only the server's clock decides.
 
 Nothing here touches storage, so a write that fails any check writes nothing.
 """
@@ -64,7 +65,7 @@ class PutArguments:
     """One ``put`` call after argument conversion, before the service's checks."""
 
     key: str
-    #: The value's bytes; ``b""`` while ``stream`` is still to be read by ``read_value``.
+    #: The value's bytes; ``b""`` when the value is ``stream``, read by ``read_value``.
     data: bytes
     options: PutOptions
     stream: AsyncIterable[object] | None = None
@@ -142,11 +143,15 @@ def put_arguments(
     return PutArguments(key, data, options)
 
 
-async def read_value(arguments: PutArguments) -> PutArguments:
-    """Read a streamed value into ``data``; raises ``KVError`` 413 past 25 MiB."""
+async def read_value(write: KVWrite, arguments: PutArguments) -> KVWrite:
+    """The write with its streamed value read in, once the other checks passed.
+
+    Raises ``KVArgumentError`` for a chunk that is not bytes-like and ``KVError`` 413 past
+    25 MiB (the stream is read to its end to name the full length, as the runtime does).
+    """
     if arguments.stream is None:
-        return arguments
-    return replace(arguments, data=await read_stream(arguments.stream), stream=None)
+        return write
+    return replace(write, value=await read_stream(arguments.stream))
 
 
 def validate_put(arguments: PutArguments, *, now: float | None) -> KVWrite:
@@ -156,9 +161,9 @@ def validate_put(arguments: PutArguments, *, now: float | None) -> KVWrite:
     ``expiration`` against it to the service (the TTL's own checks still run). Raises
     ``KVError``: 414 for a key over 512 bytes and 400 for one with a lone surrogate, 400
     for an invalid expiration, 413 for metadata over 1024 bytes or a value over 25 MiB.
+    A streamed value is read afterwards, by ``read_value``: the write's ``value`` is empty
+    until then.
     """
-    if arguments.stream is not None:
-        raise ValueError("read the streamed value with read_value() before validating")
     encoded = encode_checked_key(arguments.key, c.PUT)
     options = arguments.options
     expiration: int | None = None

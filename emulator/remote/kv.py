@@ -223,9 +223,9 @@ class RemoteKVNamespace(RemoteResource):
         arguments = put_arguments(
             key, value, expiration=expiration, expiration_ttl=expiration_ttl, metadata=metadata
         )
-        if arguments.stream is not None:
-            arguments = await read_value(arguments)
         write = validate_put(arguments, now=None)
+        if arguments.stream is not None:
+            write = await read_value(write, arguments)
         await self._ok(
             c.PUT, "PUT", f"values/{_segment(key)}", params=_expiration_query(write), **_body(write)
         )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import pytest
 
 from emulator import KVArgumentError, KVError
-from emulator.kv.writes import KVWrite, put_arguments, validate_put
+from emulator.kv.writes import KVWrite, put_arguments, read_value, validate_put
 
 NOW = 1_800_000_000.5
 
@@ -62,9 +64,17 @@ def test_streams_can_be_refused_where_only_values_are_taken() -> None:
     )
 
 
-def test_an_unread_stream_cannot_be_validated() -> None:
-    async def stream() -> object:
+async def test_a_streamed_value_is_read_once_the_other_checks_passed() -> None:
+    read: list[bytes] = []
+
+    async def stream() -> AsyncIterator[bytes]:
+        read.append(b"x")
         yield b"x"
 
-    with pytest.raises(ValueError, match="read_value"):
-        validate_put(put_arguments("k", stream()), now=NOW)
+    arguments = put_arguments("k" * 513, stream())
+    with pytest.raises(KVError):
+        validate_put(arguments, now=NOW)
+    assert read == []  # the key failed first: the stream was never touched
+    arguments = put_arguments("k", stream())
+    write = await read_value(validate_put(arguments, now=NOW), arguments)
+    assert write == KVWrite(b"k", b"x", None, None)
