@@ -47,7 +47,9 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
+# These records are not frozen only because a frozen dataclass's __init__ would cost more
+# than the checks themselves on every put; nothing changes them once made.
+@dataclass(slots=True)
 class PutOptions:
     """``put``'s options after argument conversion: int seconds and serialised metadata."""
 
@@ -60,7 +62,7 @@ class PutOptions:
 NO_OPTIONS = PutOptions()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PutArguments:
     """One ``put`` call after argument conversion, before the service's checks."""
 
@@ -71,7 +73,7 @@ class PutArguments:
     stream: AsyncIterable[object] | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class KVWrite:
     """A validated write: the key's UTF-8 bytes, value, metadata JSON text and expiration.
 
