@@ -8,6 +8,7 @@ and each of ``first``/``all``/``run``/``raw`` is one atomic request.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from emulator.d1.binding import Param, convert_params
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
 __all__ = ["D1PreparedStatement", "batch_statements", "exec_script_lines", "first_value"]
 
 Statement = TypeVar("Statement")
+# Batches repeat their SQL texts: remember which ones are dropped (a regex pass each).
+_dropped = lru_cache(maxsize=4096)(is_dropped_statement)
 
 
 def first_value(columns: Sequence[str], row: Sequence[Any], column: str | None) -> Any:
@@ -49,7 +52,7 @@ def batch_statements(statements: object, kind: type[Statement]) -> list[Statemen
     for statement in statements:
         if not isinstance(statement, kind):
             raise TypeError(f"batch() takes prepared statements, not {type(statement).__name__}")
-    kept = [s for s in statements if not is_dropped_statement(s.statement)]
+    kept = [s for s in statements if not _dropped(s.statement)]
     if not kept:
         raise d1_error(NO_SQL_STATEMENTS)
     return kept
