@@ -9,7 +9,7 @@ mode alike.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
@@ -66,26 +66,44 @@ def cf_emulator(request: pytest.FixtureRequest) -> Iterator[Emulator]:
     emulator.close()
 
 
-@pytest.fixture
-def cf_env(cf_emulator: Emulator) -> Env:
-    """The bindings of ``cf_emulator``: ``cf_env.SESSIONS``, ``cf_env.DB``..."""
-    return cf_emulator.env
+def _target(request: pytest.FixtureRequest) -> Any:
+    """What holds the bindings: ``cf_emulator``, or on ``--cf-target=remote`` the remote env
+    (both have ``kv(name)`` and ``d1(name)``)."""
+    if _settings(request).target == "remote":
+        return request.getfixturevalue("cf_remote_env")
+    return request.getfixturevalue("cf_emulator")
 
 
 @pytest.fixture
-def cf_kv(cf_emulator: Emulator, request: pytest.FixtureRequest) -> KVNamespace:
-    """The KV namespace named by ``cf_kv_binding`` (default ``SESSIONS``)."""
+def cf_env(request: pytest.FixtureRequest) -> Env:
+    """The bindings of ``cf_emulator``: ``cf_env.SESSIONS``, ``cf_env.DB``...
+
+    On ``--cf-target=remote``, an ``emulator.remote.RemoteEnv`` with the same surface.
+    """
+    target = _target(request)
+    return cast("Env", target if _settings(request).target == "remote" else target.env)
+
+
+@pytest.fixture
+def cf_kv(request: pytest.FixtureRequest) -> KVNamespace:
+    """The KV namespace named by ``cf_kv_binding`` (default ``SESSIONS``).
+
+    On ``--cf-target=remote``, an ``emulator.remote.RemoteKVNamespace``.
+    """
     name = _settings(request).kv_binding
     assert name is not None, "checked at collection (pytest_plugin.plugin)"
-    return cf_emulator.kv(name)
+    return cast("KVNamespace", _target(request).kv(name))
 
 
 @pytest.fixture
-def cf_d1(cf_emulator: Emulator, request: pytest.FixtureRequest) -> D1Database:
-    """The D1 database named by ``cf_d1_binding`` (default ``DB``)."""
+def cf_d1(request: pytest.FixtureRequest) -> D1Database:
+    """The D1 database named by ``cf_d1_binding`` (default ``DB``).
+
+    On ``--cf-target=remote``, an ``emulator.remote.RemoteD1Database``.
+    """
     name = _settings(request).d1_binding
     assert name is not None, "checked at collection (pytest_plugin.plugin)"
-    return cf_emulator.d1(name)
+    return cast("D1Database", _target(request).d1(name))
 
 
 @pytest.fixture
@@ -143,7 +161,7 @@ def cf_session_backend(request: pytest.FixtureRequest) -> Backend:
 
 @_async_fixture
 async def cf_session_config(
-    cf_session_backend: Backend, cf_emulator: Emulator, request: pytest.FixtureRequest
+    cf_session_backend: Backend, request: pytest.FixtureRequest
 ) -> SessionConfig:
     """A ``SessionConfig`` for the active backend, with the D1 table created.
 
@@ -159,7 +177,7 @@ async def cf_session_config(
         return SessionConfig.kv(settings.kv_binding)
     assert settings.d1_binding is not None, "checked at collection"
     config = SessionConfig.d1(settings.d1_binding, settings.session_table)
-    await config.create_table(cf_emulator.d1(settings.d1_binding))
+    await config.create_table(_target(request).d1(settings.d1_binding))
     return config
 
 

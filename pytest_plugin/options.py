@@ -27,14 +27,18 @@ __all__ = [
     "DEFAULT_SESSION_TABLE",
     "PLUGIN_NAME",
     "SETTINGS_KEY",
+    "TARGETS",
     "Backend",
     "Settings",
+    "Target",
     "add_options",
     "parse_backends",
     "resolve_settings",
 ]
 
 Backend = Literal["kv", "d1"]
+Target = Literal["emulator", "remote"]
+TARGETS: tuple[Target, ...] = ("emulator", "remote")
 
 #: The entry-point name: ``-p no:cf_kv_d1_emulator`` disables the plugin.
 PLUGIN_NAME = "cf_kv_d1_emulator"
@@ -90,6 +94,21 @@ _OPTIONS = (
         "NAME",
     ),
     _Option(
+        "--cf-target",
+        "cf_target",
+        "where cf_env's bindings live: 'emulator' (in-process, the default) or 'remote' "
+        "(emulator.remote: Cloudflare with CLOUDFLARE_ACCOUNT_ID and CLOUDFLARE_API_TOKEN, "
+        "or the server of --cf-remote-base-url); tests needing cf_time skip on 'remote'",
+        "TARGET",
+    ),
+    _Option(
+        "--cf-remote-base-url",
+        "cf_remote_base_url",
+        "with --cf-target=remote, the REST API to use instead of Cloudflare's, such as "
+        "http://127.0.0.1:8787/client/v4 for python -m emulator serve",
+        "URL",
+    ),
+    _Option(
         "--cf-session-table",
         "cf_session_table",
         "D1 table of the D1 session backend, created for each test (default: sessions)",
@@ -129,6 +148,9 @@ class Settings:
     #: ``(D1 binding, migrations folder, tracking table or None)`` applied to every fresh
     #: database.
     migrations: tuple[tuple[str, Path, str | None], ...] = ()
+    #: Where the bindings live (``--cf-target``), and the REST API of the remote target.
+    target: Target = "emulator"
+    remote_base_url: str | None = None
 
     @property
     def kv_names(self) -> tuple[str, ...]:
@@ -154,7 +176,12 @@ class Settings:
         migrations = "".join(
             f"; migrations {folder} -> {name}" for name, folder, _ in self.migrations
         )
+        target = []
+        if self.target == "remote":
+            where = self.remote_base_url or "Cloudflare's REST API"
+            target = [f"{PLUGIN_NAME}: target: remote ({where}); cf_time tests skip"]
         return [
+            *target,
             f"{PLUGIN_NAME}: session backends: {', '.join(self.backends)} ({self.backends_origin})",
             f"{PLUGIN_NAME}: cf_env from {source}: KV {kv}; D1 {d1}; "
             f"cf_kv={self.kv_binding or '-'}, cf_d1={self.d1_binding or '-'}, "
@@ -236,6 +263,19 @@ def resolve_settings(config: pytest.Config) -> Settings:
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None
 
+    target_value, target_origin = _lookup(config, "cf_target")
+    if target_value is not None and target_value not in TARGETS:
+        raise pytest.UsageError(
+            f"{target_origin}: unknown target {target_value!r}; use 'emulator' or 'remote'"
+        )
+    target: Target = "remote" if target_value == "remote" else "emulator"
+    base_url, base_url_origin = _lookup(config, "cf_remote_base_url")
+    if base_url is not None and target != "remote":
+        raise pytest.UsageError(
+            f"{base_url_origin} names a remote API, but the target is 'emulator': "
+            "add --cf-target=remote (ini cf_target = remote)"
+        )
+
     table_value, table_origin = _lookup(config, "cf_session_table")
     kv_value, kv_origin = _lookup(config, "cf_kv_binding")
     d1_value, d1_origin = _lookup(config, "cf_d1_binding")
@@ -268,6 +308,8 @@ def resolve_settings(config: pytest.Config) -> Settings:
             kv_binding=kv_name,
             d1_binding=d1_name,
             session_table=table,
+            target=target,
+            remote_base_url=base_url,
         )
 
     # Imported here: the plugin module stays light, and only runs that name a wrangler
@@ -294,6 +336,8 @@ def resolve_settings(config: pytest.Config) -> Settings:
         session_table=table,
         wrangler=wrangler,
         migrations=_migrations(wrangler, path),
+        target=target,
+        remote_base_url=base_url,
     )
 
 

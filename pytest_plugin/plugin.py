@@ -43,6 +43,7 @@ from pytest_plugin.options import (
     add_options,
     resolve_settings,
 )
+from pytest_plugin.remote import cf_remote_env, cf_remote_resources
 
 __all__ = [
     "cf_api",
@@ -53,6 +54,8 @@ __all__ = [
     "cf_emulator",
     "cf_env",
     "cf_kv",
+    "cf_remote_env",
+    "cf_remote_resources",
     "cf_session_backend",
     "cf_session_config",
     "cf_time",
@@ -79,6 +82,10 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[SETTINGS_KEY] = Settings()
         return
     settings = resolve_settings(config)
+    if settings.target == "remote":
+        from pytest_plugin.remote import check_credentials
+
+        check_credentials()
     if settings.wrangler is not None:
         from pytest_plugin.environment import check_environment
 
@@ -181,6 +188,10 @@ def _parametrize_backends(metafunc: pytest.Metafunc, settings: Settings, nodeid:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.stash[SETTINGS_KEY].target == "remote":
+        from pytest_plugin.remote import skip_in_process_tests
+
+        skip_in_process_tests(items)
     needs_asyncio = False
     for item in items:
         fixturenames: list[str] = getattr(item, "fixturenames", [])

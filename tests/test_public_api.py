@@ -16,6 +16,7 @@ PUBLIC_MODULES = [
     "emulator.cf",
     "emulator.d1",
     "emulator.kv",
+    "emulator.remote",
     "emulator.server",
     "emulator.server.ui",
     "emulator.session",

@@ -28,8 +28,7 @@ from emulator.d1.engine import Engine, Unit
 from emulator.d1.errors import d1_error, reason
 from emulator.d1.outcome import Outcome, RequestFailed
 from emulator.d1.results import D1ExecResult, D1Result
-from emulator.d1.splitting import exec_lines
-from emulator.d1.statement import D1PreparedStatement
+from emulator.d1.statement import D1PreparedStatement, batch_statements, exec_script_lines
 from emulator.errors import D1Error
 
 if TYPE_CHECKING:
@@ -70,16 +69,7 @@ class D1Database:
         list may be shorter), and an empty batch raises
         ``D1_ERROR: No SQL statements detected.``
         """
-        if not isinstance(statements, list | tuple):
-            raise TypeError("batch() takes a list of prepared statements")
-        for statement in statements:
-            if not isinstance(statement, D1PreparedStatement):
-                raise TypeError(
-                    f"batch() takes prepared statements, not {type(statement).__name__}"
-                )
-        kept = [s for s in statements if not self._engine.plan(s.statement).dropped]
-        if not kept:
-            raise d1_error(NO_SQL_STATEMENTS)
+        kept = batch_statements(statements, D1PreparedStatement)
         outcomes = self._request([(s.statement, s.params) for s in kept], metered=True)
         return [D1Result(unit[-1]) for unit in outcomes]
 
@@ -90,12 +80,7 @@ class D1Database:
         statements. No parameters can be bound. Errors read
         ``D1_EXEC_ERROR: Error in line <n>: <line>: <error>``, naming the line that failed.
         """
-        if not isinstance(sql, str):
-            raise TypeError(f"exec() takes SQL text, not {type(sql).__name__}")
-        lines = exec_lines(sql)
-        if not lines:
-            first = sql.strip().split("\n")[0]
-            raise D1Error(D1_EXEC_ERROR.format(1, first, NO_SQL_STATEMENTS))
+        lines = exec_script_lines(sql)
         units: list[Unit] = [(text, ()) for _, text in lines]
         started = time.perf_counter()
         try:

@@ -31,7 +31,7 @@ from emulator.d1.splitting import has_statement, split_statements
 if TYPE_CHECKING:
     from emulator.d1.database import D1Database
 
-__all__ = ["apply_migrations", "migration_names"]
+__all__ = ["apply_migrations", "migration_names", "migration_statements"]
 
 _LEADING_NUMBER: Final = re.compile(r"[+-]?\d+")
 
@@ -93,10 +93,7 @@ def _apply_sync(database: D1Database, folder: Path, table: str) -> list[str]:
     for name in names:
         if name in applied:
             continue
-        sql = _trim_transaction((folder / name).read_text("utf-8"))
-        statements = [piece for piece in split_statements(sql) if has_statement(piece)]
-        escaped = name.replace("'", "''")
-        statements.append(f"INSERT INTO {quoted} (name)\nvalues ('{escaped}');")
+        statements = migration_statements(folder, name, quoted)
         try:
             _run(database, statements)
         except Exception as error:
@@ -104,6 +101,19 @@ def _apply_sync(database: D1Database, folder: Path, table: str) -> list[str]:
             raise
         done.append(name)
     return done
+
+
+def migration_statements(folder: Path, name: str, quoted_table: str) -> list[str]:
+    """The statements that apply migration ``name``, its record in the table last.
+
+    Run them as one atomic batch. Raises ``ValueError`` for a file with several
+    transactions.
+    """
+    sql = _trim_transaction((folder / name).read_text("utf-8"))
+    statements = [piece for piece in split_statements(sql) if has_statement(piece)]
+    escaped = name.replace("'", "''")
+    statements.append(f"INSERT INTO {quoted_table} (name)\nvalues ('{escaped}');")
+    return statements
 
 
 def _run(database: D1Database, statements: list[str]) -> None:

@@ -7,17 +7,71 @@ and each of ``first``/``all``/``run``/``raw`` is one atomic request.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from emulator.d1.binding import Param, convert_params
-from emulator.d1.constants import D1_COLUMN_NOTFOUND
+from emulator.d1.constants import D1_COLUMN_NOTFOUND, D1_EXEC_ERROR, NO_SQL_STATEMENTS
+from emulator.d1.errors import d1_error
 from emulator.d1.results import D1Result
+from emulator.d1.splitting import exec_lines, is_dropped_statement
 from emulator.errors import D1Error
 
 if TYPE_CHECKING:
     from emulator.d1.database import D1Database
 
-__all__ = ["D1PreparedStatement"]
+__all__ = ["D1PreparedStatement", "batch_statements", "exec_script_lines", "first_value"]
+
+Statement = TypeVar("Statement")
+# Batches repeat their SQL texts: remember which ones are dropped (a regex pass each).
+_dropped = lru_cache(maxsize=4096)(is_dropped_statement)
+
+
+def first_value(columns: Sequence[str], row: Sequence[Any], column: str | None) -> Any:
+    """What ``first(column)`` returns for the first row: the row as a ``dict``, or one value.
+
+    Raises ``D1_COLUMN_NOTFOUND: Column not found (<column>)`` for a column not in the row.
+    """
+    found = dict(zip(columns, row, strict=True))
+    if column is None:
+        return found
+    if column not in found:
+        raise D1Error(D1_COLUMN_NOTFOUND.format(column))
+    return found[column]
+
+
+def batch_statements(statements: object, kind: type[Statement]) -> list[Statement]:
+    """The statements ``batch()`` runs: ``kind`` only, empty and comment-only ones dropped.
+
+    Raises ``TypeError`` for anything but a list or tuple of ``kind``, and
+    ``D1_ERROR: No SQL statements detected.`` when no statement is left.
+    """
+    if not isinstance(statements, list | tuple):
+        raise TypeError("batch() takes a list of prepared statements")
+    for statement in statements:
+        if not isinstance(statement, kind):
+            raise TypeError(f"batch() takes prepared statements, not {type(statement).__name__}")
+    kept = [s for s in statements if not _dropped(s.statement)]
+    if not kept:
+        raise d1_error(NO_SQL_STATEMENTS)
+    return kept
+
+
+def exec_script_lines(sql: object) -> list[tuple[int, str]]:
+    """The ``(line number, line)`` pairs ``exec()`` runs, one request in all.
+
+    Raises ``TypeError`` for SQL that is not a ``str``, and
+    ``D1_EXEC_ERROR: Error in line 1: <first line>: No SQL statements detected.`` when no
+    line holds a statement.
+    """
+    if not isinstance(sql, str):
+        raise TypeError(f"exec() takes SQL text, not {type(sql).__name__}")
+    lines = exec_lines(sql)
+    if not lines:
+        first = sql.strip().split("\n")[0]
+        raise D1Error(D1_EXEC_ERROR.format(1, first, NO_SQL_STATEMENTS))
+    return lines
 
 
 class D1PreparedStatement:
@@ -54,14 +108,7 @@ class D1PreparedStatement:
         exist but ``column`` is not one of them.
         """
         found = self._engine.first_row(self.statement, self.params)
-        if found is None:
-            return None
-        row = dict(zip(*found, strict=True))
-        if column is None:
-            return row
-        if column not in row:
-            raise D1Error(D1_COLUMN_NOTFOUND.format(column))
-        return row[column]
+        return None if found is None else first_value(found[0], found[1], column)
 
     async def all(self) -> D1Result:
         """Run the statement and return every row with ``meta``. Raises ``D1Error``."""

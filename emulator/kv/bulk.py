@@ -18,25 +18,17 @@ from emulator.kv.storage import StoredRow
 from emulator.kv.validation import check_cache_ttl, coerce_long, encode_bulk_key, fail
 from emulator.kv.values import decode_text, parse_json, parse_metadata
 
-__all__ = ["get_bulk"]
+__all__ = ["check_bulk", "check_bulk_key", "get_bulk"]
 
 
-def get_bulk(
-    keys: Sequence[object],
-    type: object,
-    cache_ttl: Any,
-    *,
-    with_metadata: bool,
-    read: Callable[[bytes], StoredRow | None],
-) -> dict[str, Any]:
-    """Read ``keys`` with ``read(key_bytes)`` (the live row, or ``None``).
+def check_bulk(
+    keys: Sequence[object], type: object, cache_ttl: Any, *, with_metadata: bool
+) -> tuple[list[str], int | None]:
+    """Check what a bulk read checks before any key: return the key names and ``cache_ttl``.
 
     Raises ``KVArgumentError`` for a key that is not a ``str`` or a ``cache_ttl`` outside
-    int32, and ``KVError`` with the service's text for everything else: 400 for a type other
-    than ``"text"``/``"json"``, fewer than 1 or more than 100 keys, an empty or dot key, a
-    ``cache_ttl`` under 30 or a value that is not JSON; 414 for a key over 512 bytes; 413
-    when the values total more than 25 MiB (counted in UTF-8 bytes; Miniflare counts
-    decoded UTF-16 units).
+    int32, and ``KVError`` 400 with the service's text for a type other than
+    ``"text"``/``"json"`` or fewer than 1 or more than 100 keys.
     """
     method = "get_with_metadata" if with_metadata else "get"
     ttl = None if cache_ttl is None else coerce_long(cache_ttl, "cache_ttl")
@@ -53,13 +45,43 @@ def get_bulk(
         fail(c.GET_BULK, 400, c.BULK_TOO_MANY)
     if not names:
         fail(c.GET_BULK, 400, c.BULK_TOO_FEW)
+    return names, ttl
+
+
+def check_bulk_key(index: int, key: str, ttl: int | None) -> bytes | None:
+    """Check the ``index``-th key of a bulk read, as the service does just before reading it.
+
+    Returns its UTF-8 bytes, or ``None`` for a key that can never be stored (a lone
+    surrogate: it reads as missing). Raises ``KVError`` 400 for an empty or dot key (and,
+    with the first key, a ``cache_ttl`` under 30), 414 for a key over 512 bytes.
+    """
+    encoded = encode_bulk_key(key)
+    if index == 0 and ttl is not None:
+        check_cache_ttl(ttl, c.GET_BULK)
+    return encoded
+
+
+def get_bulk(
+    keys: Sequence[object],
+    type: object,
+    cache_ttl: Any,
+    *,
+    with_metadata: bool,
+    read: Callable[[bytes], StoredRow | None],
+) -> dict[str, Any]:
+    """Read ``keys`` with ``read(key_bytes)`` (the live row, or ``None``), key by key.
+
+    Raises what ``check_bulk`` and ``check_bulk_key`` raise, in the service's order: an
+    earlier key's value that is not JSON (read as ``"json"``, 400) wins over a later bad
+    key. Then 413 when the values total more than 25 MiB (counted in UTF-8 bytes;
+    Miniflare counts decoded UTF-16 units).
+    """
+    names, ttl = check_bulk(keys, type, cache_ttl, with_metadata=with_metadata)
     as_json = type == c.TYPE_JSON
     result: dict[str, Any] = {}
     total = 0
     for index, key in enumerate(names):
-        encoded = encode_bulk_key(key)
-        if index == 0 and ttl is not None:
-            check_cache_ttl(ttl, c.GET_BULK)
+        encoded = check_bulk_key(index, key, ttl)
         row = None if encoded is None else read(encoded)
         if row is None:
             result[key] = None

@@ -14,7 +14,7 @@ from emulator.clock import Clock
 from emulator.errors import KVArgumentError
 from emulator.kv import constants as c
 from emulator.kv.results import KVEntry
-from emulator.kv.seeding import SeedValue, seed_rows
+from emulator.kv.seeding import SeedValue, seed_writes
 from emulator.kv.storage import KVStore
 from emulator.kv.validation import encode_key
 from emulator.kv.values import parse_metadata
@@ -83,11 +83,11 @@ class KVTestHelpers:
 
         Same rules as ``seed``; a later pair for the same key wins.
         """
-        rows = seed_rows(
+        writes = seed_writes(
             entries,
             now=self.clock.now(),
             expiration=expiration,
             expiration_ttl=expiration_ttl,
             metadata=metadata,
         )
-        return self._store.put_many(rows)
+        return self._store.put_many(write.row for write in writes)

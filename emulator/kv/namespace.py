@@ -20,13 +20,11 @@ Opt-in production strictness (off by default; Miniflare shows neither):
 from __future__ import annotations
 
 import builtins
-import math
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
-from typing import Any, Literal, NoReturn, overload
+from typing import Any, Literal, overload
 
 from emulator.clock import Clock
-from emulator.errors import KVArgumentError
 from emulator.kv import constants as c
 from emulator.kv.bulk import get_bulk
 from emulator.kv.helpers import KVTestHelpers
@@ -35,44 +33,21 @@ from emulator.kv.sqlite_store import SQLiteKVStore
 from emulator.kv.storage import ClosedKVStore, KVStore, StoredRow
 from emulator.kv.strict import ConsistencyWindow, WriteRateLimiter, strict_write
 from emulator.kv.validation import (
-    check_cache_ttl,
-    check_key,
     check_list_limit,
-    check_metadata_length,
     check_optional_str,
-    coerce_long,
+    check_read,
     decode_cursor,
-    encode_checked_key,
     encode_cursor,
     encode_key,
     encode_prefix,
-    metadata_text,
-    resolve_expiration,
+    not_string,
 )
-from emulator.kv.values import (
-    DECODERS,
-    check_value_length,
-    parse_metadata,
-    read_stream,
-    value_bytes,
-)
+from emulator.kv.values import decoder, parse_metadata
+from emulator.kv.writes import KVWrite, put_arguments, read_value, validate_put
 
 __all__ = ["KVNamespace"]
 
 BulkKeys = builtins.list[str] | tuple[str, ...]
-
-
-def _not_string(method: str, expected: str = "string") -> NoReturn:
-    raise KVArgumentError(c.KEY_NOT_STRING.format(method=method, expected=expected))
-
-
-def _decoder(type: str) -> Callable[[bytes], Any]:
-    # Checked only once the key exists: the runtime returns null for a missing key whatever
-    # the type, and refuses an unknown type only when there is a value to decode.
-    try:
-        return DECODERS[type]
-    except (KeyError, TypeError):
-        raise KVArgumentError(c.UNKNOWN_TYPE) from None
 
 
 class KVNamespace(KVTestHelpers):
@@ -169,11 +144,11 @@ class KVNamespace(KVTestHelpers):
             if isinstance(key, builtins.list | tuple):
                 return self._bulk(key, type, cache_ttl, with_metadata=False)
             if not isinstance(key, str):
-                _not_string("get", "string or Array")
+                not_string("get", "string or Array")
         row = self._read(key, cache_ttl)
         if row is None:
             return None
-        return _decoder(type)(row[2])
+        return decoder(type)(row[2])
 
     @overload
     async def get_with_metadata(
@@ -196,11 +171,11 @@ class KVNamespace(KVTestHelpers):
             if isinstance(key, builtins.list | tuple):
                 return self._bulk(key, type, cache_ttl, with_metadata=True)
             if not isinstance(key, str):
-                _not_string("get_with_metadata", "string or Array")
+                not_string("get_with_metadata", "string or Array")
         row = self._read(key, cache_ttl)
         if row is None:
             return KVValueWithMetadata(None)
-        return KVValueWithMetadata(_decoder(type)(row[2]), parse_metadata(row[1]))
+        return KVValueWithMetadata(decoder(type)(row[2]), parse_metadata(row[1]))
 
     @overload
     async def get_with_expiration(
@@ -223,12 +198,12 @@ class KVNamespace(KVTestHelpers):
         """
         if key.__class__ is not str:
             if not isinstance(key, builtins.list | tuple):
-                _not_string("get_with_metadata", "string or Array")
+                not_string("get_with_metadata", "string or Array")
             return self._bulk_with_expiration(key, type, cache_ttl)
         row = self._read(key, cache_ttl)
         if row is None:
             return KVValueWithMetadata(None), None
-        return KVValueWithMetadata(_decoder(type)(row[2]), parse_metadata(row[1])), row[0]
+        return KVValueWithMetadata(decoder(type)(row[2]), parse_metadata(row[1])), row[0]
 
     def _bulk_with_expiration(
         self, keys: BulkKeys, type: object, cache_ttl: Any
@@ -249,13 +224,7 @@ class KVNamespace(KVTestHelpers):
         }
 
     def _read(self, key: str, cache_ttl: Any) -> StoredRow | None:
-        if cache_ttl is None:
-            encoded = encode_key(key, c.GET)
-        else:
-            ttl = coerce_long(cache_ttl, "cache_ttl")
-            encoded = encode_key(key, c.GET)
-            check_cache_ttl(ttl, c.GET)
-        return self._live_row(encoded, self.clock.now())
+        return self._live_row(check_read(key, cache_ttl), self.clock.now())
 
     def _bulk(
         self, keys: BulkKeys, type: object, cache_ttl: Any, *, with_metadata: bool
@@ -307,43 +276,44 @@ class KVNamespace(KVTestHelpers):
         ``write_rate_limit`` is on; ``TypeError``/``ValueError`` from ``json`` for metadata
         JSON cannot hold. Nothing is written when it raises.
         """
-        if key.__class__ is not str and not isinstance(key, str):
-            _not_string("put")
-        requested_expiration = None if expiration is None else coerce_long(expiration, "expiration")
-        requested_ttl = (
-            None if expiration_ttl is None else coerce_long(expiration_ttl, "expiration_ttl")
+        arguments = put_arguments(
+            key, value, expiration=expiration, expiration_ttl=expiration_ttl, metadata=metadata
         )
-        if not key or key == "." or key == "..":
-            check_key(key)
-        data = value_bytes(value)
-        serialised = None if metadata is None else metadata_text(metadata)
-        encoded = encode_checked_key(key, c.PUT)
         now = self.clock.now()
-        expires = (
-            None
-            if requested_expiration is None and requested_ttl is None
-            else resolve_expiration(math.floor(now), requested_expiration, requested_ttl)
-        )
-        metadata_json = None
-        if serialised is not None:
-            check_metadata_length(serialised[1])
-            metadata_json = serialised[0]
-        if data is None:
-            data = await read_stream(value)
-        elif len(data) > c.MAX_VALUE_BYTES:
-            check_value_length(len(data))
+        write = validate_put(arguments, now=now)
+        if arguments.stream is not None:
+            write = await read_value(write, arguments)
+        self._apply(write, now)
+
+    def _apply(self, write: KVWrite, now: float) -> None:
         if self._limiter is None and self._window is None:
-            self._store.put(encoded, expires, metadata_json, data)
+            self._store.put(write.key, write.expiration, write.metadata, write.value)
         else:
             strict_write(
                 self._store,
                 self._limiter,
                 self._window,
-                encoded,
+                write.key,
                 now,
                 c.PUT,
-                (expires, metadata_json, data),
+                (write.expiration, write.metadata, write.value),
             )
+
+    def write_many(self, writes: Iterable[KVWrite]) -> int:
+        """Store writes validated by ``emulator.kv.writes.validate_put`` (with a clock).
+
+        Without strict modes, in one transaction (all or none, one fsync); with them, one
+        by one so each write meets the rate limit and the stale-read history. Returns the
+        count written.
+        """
+        if self._limiter is None and self._window is None:
+            return self._store.put_many(write.row for write in writes)
+        now = self.clock.now()
+        count = 0
+        for write in writes:
+            self._apply(write, now)
+            count += 1
+        return count
 
     async def delete(self, key: str) -> None:
         """Remove ``key``; a missing key is no error.
@@ -352,7 +322,7 @@ class KVNamespace(KVTestHelpers):
         and 429 when ``write_rate_limit`` is on and the key was written within 1 s.
         """
         if key.__class__ is not str and not isinstance(key, str):
-            _not_string("delete")
+            not_string("delete")
         encoded = encode_key(key, c.DELETE)
         if self._limiter is None and self._window is None:
             self._store.delete(encoded)

@@ -24,6 +24,7 @@ __all__ = [
     "check_list_limit",
     "check_metadata_length",
     "check_optional_str",
+    "check_read",
     "coerce_long",
     "decode_cursor",
     "encode_bulk_key",
@@ -33,6 +34,7 @@ __all__ = [
     "encode_prefix",
     "fail",
     "metadata_text",
+    "not_string",
     "resolve_expiration",
     "usv_encode",
 ]
@@ -120,6 +122,25 @@ def usv_encode(text: str) -> bytes:
         return text.encode()
     except UnicodeEncodeError:
         return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace").encode()
+
+
+def not_string(method: str, expected: str = "string") -> NoReturn:
+    """Raise the runtime's ``KVArgumentError`` for a key that is not a ``str``."""
+    raise KVArgumentError(c.KEY_NOT_STRING.format(method=method, expected=expected))
+
+
+def check_read(key: str, cache_ttl: Any) -> bytes:
+    """Check a single-key read's key and ``cache_ttl`` in the runtime's order.
+
+    Returns the key's UTF-8 bytes. Raises ``KVArgumentError`` (bad key, ``cache_ttl`` not a
+    number or outside int32) or ``KVError`` (414 long key, 400 ``cache_ttl`` under 30).
+    """
+    if cache_ttl is None:
+        return encode_key(key, c.GET)
+    ttl = coerce_long(cache_ttl, "cache_ttl")
+    encoded = encode_key(key, c.GET)
+    check_cache_ttl(ttl, c.GET)
+    return encoded
 
 
 # -- numeric options ------------------------------------------------------------------------

@@ -22,6 +22,7 @@ __all__ = [
     "DECODERS",
     "check_value_length",
     "decode_text",
+    "decoder",
     "parse_json",
     "parse_metadata",
     "read_stream",
@@ -144,3 +145,15 @@ DECODERS: Mapping[str, Callable[[bytes], Any]] = MappingProxyType(
         c.TYPE_STREAM: _stream,
     }
 )
+
+
+def decoder(type: str) -> Callable[[bytes], Any]:
+    """The decoder of a ``get`` type; raises ``KVArgumentError`` for an unknown one.
+
+    Call it only once the key exists: the runtime returns null for a missing key whatever
+    the type, and refuses an unknown type only when there is a value to decode.
+    """
+    try:
+        return DECODERS[type]
+    except (KeyError, TypeError):
+        raise KVArgumentError(c.UNKNOWN_TYPE) from None

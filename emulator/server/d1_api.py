@@ -133,7 +133,17 @@ def _statement(item: Any, where: str) -> tuple[str, list[Any]]:
     if "\x00" in item["sql"]:
         # SQLite would stop reading at the NUL and run only what precedes it.
         raise ApiError(400, c.CODE_D1_BAD_REQUEST, c.MSG_D1_NUL_IN_SQL.format(where))
-    return item["sql"], params
+    return item["sql"], [_blob(value) for value in params]
+
+
+def _blob(value: Any) -> Any:
+    # A BLOB travels as an array of byte values, as the Workers binding sends one; any
+    # other array stays as it is (and bind() refuses it with D1's type error).
+    if isinstance(value, list) and all(
+        isinstance(byte, int) and not isinstance(byte, bool) and 0 <= byte <= 255 for byte in value
+    ):
+        return bytes(value)
+    return value
 
 
 async def _run(call: Call) -> list[D1Result]:

@@ -89,9 +89,13 @@ def jsonable(value: Any) -> Any:
 
 def json_bytes(payload: Any) -> bytes:
     """Serialise compactly, keeping non-ASCII text as UTF-8 (as Cloudflare does)."""
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode(
-        "utf-8"
-    )
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate (in KV metadata, say) has no UTF-8 form: escape it as "\ud800",
+        # as JavaScript's well-formed JSON.stringify does.
+        return json.dumps(payload, separators=(",", ":"), allow_nan=False).encode("ascii")
 
 
 def ok(

@@ -19,15 +19,9 @@ from typing import Any
 
 from emulator.kv import KVNamespace
 from emulator.kv import constants as kvc
-from emulator.kv.results import KVEntry, KVValueWithMetadata
-from emulator.kv.validation import (
-    check_metadata_length,
-    coerce_long,
-    fail,
-    metadata_text,
-    resolve_expiration,
-    usv_encode,
-)
+from emulator.kv.results import KVValueWithMetadata
+from emulator.kv.validation import coerce_long
+from emulator.kv.writes import KVWrite, put_arguments, validate_put
 from emulator.server import constants as c
 from emulator.server.envelope import ApiResponse, ok, raw
 from emulator.server.errors import ApiError
@@ -140,7 +134,7 @@ async def bulk_delete(call: Call) -> ApiResponse:
     return ok({"successful_key_count": len(keys), "unsuccessful_keys": []})
 
 
-def _bulk_item(item: Any, index: int, now: int) -> tuple[str, bytes, int | None, Any]:
+def _bulk_item(item: Any, index: int, now: float) -> KVWrite:
     where = f"item {index}"
     if not isinstance(item, dict):
         raise ApiError(400, c.CODE_BAD_REQUEST, f"{where} must be an object")
@@ -150,25 +144,24 @@ def _bulk_item(item: Any, index: int, now: int) -> tuple[str, bytes, int | None,
     rest_key(key, kvc.PUT)
     if item.get("base64") is True:
         try:
-            data = base64.b64decode(value, validate=True)
+            data: str | bytes = base64.b64decode(value, validate=True)
         except (binascii.Error, ValueError):
             raise ApiError(400, c.CODE_BAD_REQUEST, c.MSG_KV_BAD_BASE64.format(key)) from None
     else:
-        data = usv_encode(value)  # a lone surrogate becomes U+FFFD, as in JavaScript
-    if len(data) > kvc.MAX_VALUE_BYTES:
-        fail(kvc.PUT, 413, kvc.VALUE_TOO_LARGE.format(length=len(data)))
-    options: list[int | None] = []
+        data = value  # a lone surrogate becomes U+FFFD, as in JavaScript
     for name in ("expiration", "expiration_ttl"):
         option = item.get(name)
         if option is not None and (isinstance(option, bool) or not isinstance(option, int | float)):
             raise ApiError(400, c.CODE_BAD_REQUEST, f"{where}: {name} must be a number")
-        options.append(None if option is None else coerce_long(option, name))
-    expiration = resolve_expiration(now, options[0], options[1])
-    metadata = item.get("metadata")
-    serialised = metadata_text(metadata)
-    if serialised is not None:
-        check_metadata_length(serialised[1])
-    return key, data, expiration, metadata
+    arguments = put_arguments(
+        key,
+        data,
+        expiration=item.get("expiration"),
+        expiration_ttl=item.get("expiration_ttl"),
+        metadata=item.get("metadata"),
+        streams=False,
+    )
+    return validate_put(arguments, now=now)
 
 
 async def bulk_write(call: Call) -> ApiResponse:
@@ -179,18 +172,11 @@ async def bulk_write(call: Call) -> ApiResponse:
         raise ApiError(400, c.CODE_BAD_REQUEST, "the body must be a JSON array of key-value pairs")
     if len(body) > c.KV_BULK_WRITE_LIMIT:
         raise ApiError(400, c.CODE_KV_INVALID, c.MSG_KV_BULK_TOO_MANY.format(c.KV_BULK_WRITE_LIMIT))
-    now = math.floor(call.emulator.clock.now())
-    items = [_bulk_item(item, index, now) for index, item in enumerate(body)]
-    if not kv.write_rate_limit and kv.eventual_consistency_seed is None:
-        # One transaction: all pairs or none, and one fsync instead of one per pair.
-        kv.seed_many(
-            (key, KVEntry(data, metadata, expires)) for key, data, expires, metadata in items
-        )
-    else:
-        # The strict modes see each write; every pair was validated above already.
-        for key, data, expires, metadata in items:
-            await kv.put(key, data, expiration=expires, metadata=metadata)
-    return ok({"successful_key_count": len(items), "unsuccessful_keys": []})
+    now = call.emulator.clock.now()
+    # Every pair is validated before any is written: all pairs or none.
+    writes = [_bulk_item(item, index, now) for index, item in enumerate(body)]
+    kv.write_many(writes)
+    return ok({"successful_key_count": len(writes), "unsuccessful_keys": []})
 
 
 async def bulk_get(call: Call) -> ApiResponse:

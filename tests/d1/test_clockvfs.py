@@ -147,6 +147,7 @@ async def test_date_functions_with_fixed_arguments_may_index(db: D1Database) -> 
     assert await db.prepare("SELECT date(at) AS d FROM logs").first("d") == "2024-01-02"
 
 
+@pytest.mark.in_process("sqlite_utils is in-process tooling")
 async def test_sqlite_utils_sees_the_same_clock(db: D1Database, clock: ManualClock) -> None:
     clock.shift(42)
     assert db.sqlite_utils.execute("SELECT unixepoch()").fetchone() == (START + 42,)

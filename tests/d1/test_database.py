@@ -201,6 +201,7 @@ async def test_exec_errors_name_the_line_that_failed(
 # -- query (the REST API's /query and /raw) ----------------------------------------------
 
 
+@pytest.mark.in_process("query() is the in-process engine of the REST API")
 async def test_query_returns_one_result_per_statement(kv_table: D1Database) -> None:
     results = await kv_table.query(
         "INSERT INTO k (v) VALUES ('b'); SELECT v FROM k WHERE v >= ? ORDER BY v", ["a"]
@@ -214,6 +215,7 @@ async def test_query_returns_one_result_per_statement(kv_table: D1Database) -> N
         await kv_table.query("INSERT INTO k (v) VALUES (?); SELECT 1", ["b"])
 
 
+@pytest.mark.in_process("query() is the in-process engine of the REST API")
 async def test_query_gives_rows_and_columns_without_running_again(kv_table: D1Database) -> None:
     (result,) = await kv_table.query("SELECT v, v AS w FROM k WHERE v = ?", ["a"])
     assert result.columns == ["v", "w"]
@@ -223,6 +225,7 @@ async def test_query_gives_rows_and_columns_without_running_again(kv_table: D1Da
     assert empty.rows == []
 
 
+@pytest.mark.in_process("query() is the in-process engine of the REST API")
 async def test_exec_and_query_take_text_and_a_list(db: D1Database) -> None:
     with pytest.raises(TypeError, match="exec\\(\\) takes SQL text, not NoneType"):
         await db.exec(None)  # type: ignore[arg-type]
@@ -232,6 +235,7 @@ async def test_exec_and_query_take_text_and_a_list(db: D1Database) -> None:
         await db.query("SELECT ?", "x")
 
 
+@pytest.mark.in_process("query() is the in-process engine of the REST API")
 async def test_query_is_atomic(kv_table: D1Database) -> None:
     before = await kv_table.dump()
     with pytest.raises(D1Error):
@@ -242,6 +246,7 @@ async def test_query_is_atomic(kv_table: D1Database) -> None:
 # -- dump, reset, close -----------------------------------------------------------------
 
 
+@pytest.mark.in_process("dump() of the file is in-process only")
 async def test_dump_returns_the_bytes_of_a_sqlite_database_file(
     kv_table: D1Database, tmp_path: object
 ) -> None:
@@ -256,6 +261,7 @@ async def test_dump_returns_the_bytes_of_a_sqlite_database_file(
         assert conn.execute("SELECT v FROM k").fetchall() == [("a",)]
 
 
+@pytest.mark.in_process("D1Database.reset() is in-process tooling")
 async def test_reset_empties_the_database_in_place(kv_table: D1Database) -> None:
     statement = kv_table.prepare("SELECT count(*) AS n FROM k")
     kv_table.reset()
@@ -268,6 +274,7 @@ async def test_reset_empties_the_database_in_place(kv_table: D1Database) -> None
     assert (await kv_table.prepare("SELECT 1").all()).meta["last_row_id"] == 1
 
 
+@pytest.mark.in_process("close() is in-process lifecycle")
 async def test_a_closed_database_refuses_work(db: D1Database) -> None:
     db.close()
     db.close()  # closing twice is fine
@@ -275,6 +282,7 @@ async def test_a_closed_database_refuses_work(db: D1Database) -> None:
         await db.prepare("SELECT 1").all()
 
 
+@pytest.mark.in_process("the in-process repr")
 def test_database_repr_names_it(db: D1Database) -> None:
     assert repr(db) == "D1Database('DB', id='test-db', memory)"
 

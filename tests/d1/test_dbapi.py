@@ -9,6 +9,8 @@ import pytest
 from emulator import D1Database, D1Error
 from emulator.d1.dbapi import Connection
 
+pytestmark = pytest.mark.in_process("the sqlite-utils adapter is in-process tooling")
+
 
 @pytest.fixture
 def conn(db: D1Database) -> Connection:

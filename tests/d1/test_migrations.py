@@ -10,6 +10,8 @@ from emulator import D1Database, D1Error
 from emulator.d1.constants import MIGRATIONS_MULTIPLE_TRANSACTIONS
 from emulator.d1.migrations import migration_names
 
+pytestmark = pytest.mark.in_process("apply_migrations() and sqlite_utils are in-process tooling")
+
 
 def write(folder: Path, files: dict[str, str]) -> Path:
     folder.mkdir(exist_ok=True)

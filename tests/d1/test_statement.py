@@ -146,6 +146,7 @@ async def test_a_failing_statement_rolls_back_earlier_ones_in_the_same_string(
     assert await users.dump() == before
 
 
+@pytest.mark.in_process("the in-process repr")
 async def test_statement_repr_shows_sql_and_params(db: D1Database) -> None:
     assert repr(db.prepare("SELECT ?").bind(1)) == "D1PreparedStatement('SELECT ?', params=[1])"
 

@@ -1,22 +1,30 @@
-"""Fixtures for the KV tests: a namespace in memory on a clock that only moves when told."""
+"""Fixtures for the KV tests: a namespace on a clock that only moves when told, on each
+target (in-process, and ``emulator.remote`` against ``serve``; see ``tests.targets``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
-from emulator import KVNamespace, ManualClock
+from emulator import KVNamespace
 from tests.kv.helpers import START
+from tests.targets import SuiteRemoteKV, target_clock
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(start=START)
+def clock(request: pytest.FixtureRequest) -> Any:
+    return target_clock(request, START)
 
 
 @pytest.fixture
-def kv(clock: ManualClock) -> Iterator[KVNamespace]:
+async def kv(binding_target: str, clock: Any, request: pytest.FixtureRequest) -> AsyncIterator[Any]:
+    if binding_target == "remote":
+        remote = SuiteRemoteKV(request.getfixturevalue("serve"), clock)
+        yield remote
+        await remote.aclose()
+        return
     namespace = KVNamespace("TEST", clock=clock, path=None, namespace_id="test")
     yield namespace
     namespace.close()

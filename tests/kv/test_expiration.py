@@ -140,6 +140,7 @@ async def test_every_read_treats_a_key_as_gone_at_its_expiration_second(
         assert (listed.keys, listed.list_complete) == ([], True)
 
 
+@pytest.mark.in_process("reads the in-process store's rows")
 async def test_expired_rows_are_deleted_lazily_by_reads(
     kv: KVNamespace, clock: ManualClock
 ) -> None:
@@ -155,6 +156,7 @@ async def test_expired_rows_are_deleted_lazily_by_reads(
     assert store.count() == 1
 
 
+@pytest.mark.in_process("reads the in-process store's rows")
 async def test_expired_rows_do_not_make_list_pages_short(
     kv: KVNamespace, clock: ManualClock
 ) -> None:

@@ -63,6 +63,7 @@ async def test_a_failed_write_changes_nothing(
     ],
     ids=["put", "put-stream", "delete"],
 )
+@pytest.mark.in_process("switches the in-process namespace's write-rate limit on")
 async def test_a_rate_limited_write_changes_nothing(
     kv: KVNamespace, clock: ManualClock, call: Call
 ) -> None:

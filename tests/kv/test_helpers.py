@@ -143,6 +143,7 @@ async def test_seeding_bypasses_the_write_rate_limit(kv: KVNamespace) -> None:
     assert await kv.get("k") == "3"
 
 
+@pytest.mark.in_process("KVNamespace.reset() is in-process tooling")
 async def test_reset_empties_the_namespace_in_place(kv: KVNamespace) -> None:
     kv.seed({"a": "1", "b": "2"})
     kv.reset()
@@ -162,5 +163,6 @@ async def test_a_closed_namespace_cannot_be_used(clock: ManualClock) -> None:
         kv.snapshot()
 
 
+@pytest.mark.in_process("the in-process repr")
 def test_repr_names_the_namespace(kv: KVNamespace) -> None:
     assert repr(kv) == "KVNamespace('TEST', id='test', memory)"

@@ -7,6 +7,8 @@ import pytest
 from emulator import Emulator, KVError, KVNamespace, KVValueWithMetadata, ManualClock
 from tests.kv.helpers import START
 
+pytestmark = pytest.mark.in_process("the strict modes are switches on the in-process namespace")
+
 # -- 1 write per second per key -----------------------------------------------------------
 
 

@@ -186,10 +186,21 @@ def test_sql_errors_are_400_code_7500_with_d1s_text(
 
 def test_a_param_of_an_unsupported_type_is_a_d1_type_error(api: RestApi, db: D1Database) -> None:
     status, code, message = error_of(
-        call(api, "POST", f"{D1_BASE}/{db.id}/query", {"sql": "SELECT ?", "params": [[1]]})
+        call(api, "POST", f"{D1_BASE}/{db.id}/query", {"sql": "SELECT ?", "params": [{"a": 1}]})
     )
     assert (status, code) == (400, 7500)
-    assert message.startswith("D1_TYPE_ERROR: Type 'list' not supported")
+    assert message == "D1_TYPE_ERROR: Type 'dict' not supported for value '{'a': 1}'"
+
+
+def test_an_array_of_byte_values_binds_as_a_blob(api: RestApi, db: D1Database) -> None:
+    # As the Workers binding sends an ArrayBuffer; other arrays are still refused.
+    body = {"sql": "SELECT typeof(?) AS t, hex(?) AS h", "params": [[0, 255], [0, 255]]}
+    answer = call(api, "POST", f"{D1_BASE}/{db.id}/query", body)
+    assert answer.json()["result"][0]["results"] == [{"t": "blob", "h": "00FF"}]
+    status, _, message = error_of(
+        call(api, "POST", f"{D1_BASE}/{db.id}/query", {"sql": "SELECT ?", "params": [[256]]})
+    )
+    assert (status, message) == (400, "D1_TYPE_ERROR: Type 'list' not supported for value '[256]'")
 
 
 @pytest.mark.parametrize(

@@ -18,12 +18,24 @@ from aiohttp.typedefs import Middleware
 from emulator import Emulator, ManualClock
 from emulator.session import Handler, SessionConfig
 from tests.session.helpers import START, TABLE, Backend, Recorder, RecordingEnv
+from tests.targets import RemoteClock, RemoteTarget, Serve
 
 HandlerFn = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @pytest.fixture(params=["kv", "d1"])
-async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
+async def backend(request: pytest.FixtureRequest, binding_target: str) -> AsyncIterator[Backend]:
+    if binding_target == "remote":  # emulator.remote against serve (tests.targets)
+        serve: Serve = request.getfixturevalue("serve")
+        serve.reset(START)
+        remote = RemoteTarget(serve)
+        config = SessionConfig.kv("SESSIONS")
+        if request.param == "d1":
+            config = SessionConfig.d1("DB", TABLE)
+            await config.create_table(remote.d1("DB"))
+        yield Backend(request.param, remote, RemoteClock(serve, START), config)  # type: ignore[arg-type]
+        await remote.aclose()
+        return
     clock = ManualClock(start=START)
     emulator = Emulator(clock=clock)
     if request.param == "kv":
