@@ -16,28 +16,28 @@ from tests.session.helpers import START
 def test_kv_config_has_the_seeds_defaults() -> None:
     config = SessionConfig.kv("SESSIONS")
     assert config.backend == KVBackend("SESSIONS")
-    assert config.cookie == "__session"
+    assert config.session_cookie.name == "__session"
     assert config.max_age_secs == 86400
 
 
 def test_d1_config_has_the_seeds_defaults() -> None:
     config = SessionConfig.d1("DB", "sessions")
     assert config.backend == D1Backend("DB", "sessions")
-    assert (config.cookie, config.max_age_secs) == ("__session", 86400)
+    assert (config.session_cookie.name, config.max_age_secs) == ("__session", 86400)
 
 
 def test_builders_return_new_configs_and_leave_the_original_alone() -> None:
     base = SessionConfig.kv("SESSIONS")
     built = base.cookie_name("__Host-sid").max_age(3600)
-    assert (built.cookie, built.max_age_secs) == ("__Host-sid", 3600)
-    assert (base.cookie, base.max_age_secs) == ("__session", 86400)
+    assert (built.session_cookie.name, built.max_age_secs) == ("__Host-sid", 3600)
+    assert (base.session_cookie.name, base.max_age_secs) == ("__session", 86400)
     assert built.backend is base.backend
 
 
 def test_configs_are_immutable_and_hashable() -> None:
     config = SessionConfig.kv("SESSIONS")
     with pytest.raises(dataclasses.FrozenInstanceError):
-        config.cookie = "other"  # type: ignore[misc]
+        config.max_age_secs = 60  # type: ignore[misc]
     assert hash(config) == hash(SessionConfig.kv("SESSIONS"))
     assert config == SessionConfig.kv("SESSIONS")
 
@@ -153,7 +153,7 @@ def test_cookie_name_must_be_an_rfc6265_token(name: object) -> None:
 
 @pytest.mark.parametrize("name", ["sid", "__Host-session", "__Secure-sid", "a.b!#$%&'*+^_`|~"])
 def test_token_cookie_names_are_accepted(name: str) -> None:
-    assert SessionConfig.kv("SESSIONS").cookie_name(name).cookie == name
+    assert SessionConfig.kv("SESSIONS").cookie_name(name).session_cookie.name == name
 
 
 def test_config_errors_are_value_errors() -> None:

@@ -67,7 +67,9 @@ async def test_an_http_error_exception_still_flushes_a_destroy(
         "/", headers=cookie_header(session_id)
     )
     assert (response.status, await response.text()) == (404, "gone")
-    assert set_cookies(response) == [c.CLEAR_COOKIE.format(name="__session")]
+    assert set_cookies(response) == [
+        "__session=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0"
+    ]
     assert await backend.stored(session_id) is None
 
 
@@ -318,6 +320,8 @@ def test_handler_refuses_a_config_of_another_type() -> None:
 
 def test_handler_repr_names_env_and_config() -> None:
     assert repr(Handler("env", SessionConfig.kv("S"))) == (
-        "Handler('env', SessionConfig(backend=KVBackend(binding='S'), cookie='__session', "
-        "max_age_secs=86400))"
+        "Handler('env', SessionConfig(backend=KVBackend(binding='S'), "
+        "session_cookie=SessionCookie(name='__session', domain=None, path='/', secure=True, "
+        "same_site='Strict', http_only=True), max_age_secs=86400, saves_new_empty=True, "
+        "detects_conflicts=False))"
     )
