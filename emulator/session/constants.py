@@ -49,9 +49,9 @@ D1_PURGE = "DELETE FROM {table} WHERE expires_at <= unixepoch()"
 
 # -- values ------------------------------------------------------------------------------------
 
-# serde_json refuses to parse JSON nested deeper than 128 arrays and objects (its recursion
-# limit); a record is one object around its values, and one more level is kept spare, so a
-# value may nest 126 levels: every record this port writes, the seed can read.
+# serde_json refuses JSON that nests 128 arrays and objects (its deserializer starts with
+# ``remaining_depth: 128`` and fails when it reaches 0); a record is one object around its
+# values, so a value may nest 126 levels: every record this port writes, the seed can read.
 MAX_VALUE_DEPTH = 126
 
 # -- cookies ------------------------------------------------------------------------------------

@@ -104,7 +104,7 @@ def needs_headers(context: RequestContext) -> bool:
     return state.dirty and state.id != state.source_id
 
 
-async def flush_session(context: RequestContext) -> None:
+async def flush_session(context: RequestContext, *, headers_sent: bool = False) -> None:
     """Write the session back and queue its cookie; a no-op if it was never loaded.
 
     A destroyed session is deleted and its cookie cleared (``Max-Age=0``); a dirty or new
@@ -113,8 +113,9 @@ async def flush_session(context: RequestContext) -> None:
     and sends no cookie. A loaded session whose record another request deleted or moved
     meanwhile is not brought back: nothing is written and no cookie sent (with
     ``detect_conflicts()``, ``SessionConflictError``, also when the record changed).
-    Raises ``SessionError`` (``session save failed: ...`` / ``session delete failed:
-    ...``) when the binding fails.
+    With ``headers_sent`` (a bare middleware after a streamed response), a new session
+    is not saved, since its cookie could not reach the client. Raises ``SessionError``
+    (``session save failed: ...`` / ``session delete failed: ...``) when the binding fails.
     """
     # The seed keeps its config in a thread-local and clears it at the end of the save
     # path only, so after a destroy it leaks into the thread's next request; here the
@@ -137,7 +138,7 @@ async def flush_session(context: RequestContext) -> None:
         return
     # The seed's comment says "only write if there's data"; its code (followed here unless
     # save_new_empty(False)) also writes a new, empty session, so the client gets a cookie.
-    save = state.needs_save(config.saves_new_empty)
+    save = state.needs_save(config.saves_new_empty) and not (headers_sent and state.is_new)
     if save:
         write = SessionWrite(
             state.id,

@@ -49,12 +49,13 @@ async def _finish(context: RequestContext, response: web.StreamResponse) -> None
         return  # flushed by the on_response_prepare hook
     if response.prepared:
         # Bare middleware, streamed response: its headers are gone.
+        context.finished = True
         if needs_headers(context):
-            context.finished = True
             raise SessionError(c.RESPONSE_PREPARED)
         if needs_flush(context):
-            await flush_session(context)
-        context.finished = True
+            # Only an existing session saved under its own id (or a new one nothing was
+            # stored in, which is not worth a record without its cookie) gets here.
+            await flush_session(context, headers_sent=True)
         return
     await _flush_into(context, response)
 
