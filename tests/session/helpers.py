@@ -156,9 +156,10 @@ class ControlledBinding:
     """Wrap a real binding; await ``hook(operation)`` before each session call reaches it.
 
     ``operation`` is ``"load"`` (KV ``get``, D1 ``SELECT``), ``"save"`` (KV ``put``, D1
-    ``INSERT``/``UPDATE``) or ``"delete"``. A hook that waits on an ``asyncio.Event``
-    holds that call back, so a test decides the interleaving of concurrent requests; a
-    hook that raises makes the backend fail.
+    ``INSERT``/``UPDATE``) or ``"delete"``; after a load returns, the hook is awaited once
+    more with ``"loaded"``. A hook that waits on an ``asyncio.Event`` holds that request
+    there, so a test decides the interleaving of concurrent requests; a hook that raises
+    makes the backend fail.
     """
 
     target: Any
@@ -174,7 +175,10 @@ class ControlledBinding:
 
         async def call(*args: Any, **kwargs: Any) -> Any:
             await self.hook(operation)
-            return await attribute(*args, **kwargs)
+            result = await attribute(*args, **kwargs)
+            if operation == "load":
+                await self.hook("loaded")
+            return result
 
         return call
 
@@ -193,7 +197,10 @@ class _ControlledStatement:
 
     async def first(self) -> Any:
         await self._hook(self._operation)
-        return await self._statement.first()
+        result = await self._statement.first()
+        if self._operation == "load":
+            await self._hook("loaded")
+        return result
 
     async def run(self) -> Any:
         await self._hook(self._operation)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 import pytest
 from aiohttp import web
@@ -115,7 +116,7 @@ async def test_with_setup_a_save_failing_inside_prepare_gives_a_well_formed_500(
     make_client: ClientFactory,
     backend: Backend,
     caplog: pytest.LogCaptureFixture,
-    handler: web.RequestHandler,  # type: ignore[name-defined]
+    handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
     extra: str,
 ) -> None:
     client = await make_client(handler, env=controlled_env(backend, fail_saves), setup=True)
@@ -244,9 +245,7 @@ async def test_the_advice_works_with_setup_the_same_streamed_handler_sends_its_h
         return response
 
     client = await make_client(handler, setup=True)
-    response = await client.get(
-        "/", headers=cookie_header("3f1d2c4b-5a6e-4f70-8a9b-0c1d2e3f4a5b")
-    )
+    response = await client.get("/", headers=cookie_header("3f1d2c4b-5a6e-4f70-8a9b-0c1d2e3f4a5b"))
     assert response.status == 200
     lines = set_cookies(response)
     if change == "set_cookie":
