@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from http.cookies import Morsel, SimpleCookie
@@ -15,6 +16,8 @@ from emulator.session import SessionConfig
 
 START = 1_800_000_000
 TABLE = "sessions"
+# The ids the port issues: version 4 UUIDs, lower case, as crypto.randomUUID() gives them.
+UUID4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 
 
 @dataclass
