@@ -78,8 +78,8 @@ class D1Backend(SessionBackend):
         if write.detect_conflicts:
             sql += c.D1_UNCHANGED
             params.append(write.source_text)
-        result = await db.prepare(sql.format(table=self.table)).bind(*params).run()
-        return int(result.meta["changes"]) == 1
+        statement = db.prepare((sql + c.D1_RETURNING).format(table=self.table))
+        return await statement.bind(*params).first() is not None
 
     async def delete(self, env: Any, session_id: str) -> None:
         """Delete the row of ``session_id``."""

@@ -94,7 +94,11 @@ async def test_tasks_spawned_by_a_handler_share_its_session_and_load_it_once(
     client = await make_client(handler, env=recording_env)
     response = await client.get("/", headers=cookie_header(session_id))
     assert await response.json() == {"users": ["ada"] * 3, "keys": ["a", "b", "c"]}
-    loads = [call for call in recording_env.recorder.calls if call[0] in ("get", "first")]
+    loads = [
+        call
+        for call in recording_env.recorder.calls
+        if call[0] == "get" or (call[0] == "first" and call[1][0].startswith("SELECT"))
+    ]
     # One load; on KV the save reads the record once more, just before its put.
     assert len(loads) == (2 if recording_env.name == "SESSIONS" else 1)
 

@@ -471,9 +471,10 @@ async def test_d1_uses_the_seeds_statements_and_a_conditional_update(
         ),
         ("first", (select, (key,))),
         (
-            "run",
+            "first",
             (
-                "UPDATE sessions SET id = ?, data = ?, expires_at = unixepoch() + ? WHERE id = ?",
+                "UPDATE sessions SET id = ?, data = ?, expires_at = unixepoch() + ? WHERE id = ? "
+                "RETURNING id",
                 (key, '{"user":"bob"}', 86400, key),
             ),
         ),
@@ -492,10 +493,10 @@ async def test_d1_with_conflict_detection_the_update_also_checks_the_data_loaded
     await client.get("/?user=bob", headers=cookie_header(session_id))
     key = f"session:{session_id}"
     assert recording_env.recorder.calls[-1] == (
-        "run",
+        "first",
         (
             "UPDATE sessions SET id = ?, data = ?, expires_at = unixepoch() + ? WHERE id = ? "
-            "AND data = ?",
+            "AND data = ? RETURNING id",
             (key, '{"user":"bob"}', 86400, key, '{"user":"ada"}'),
         ),
     )
