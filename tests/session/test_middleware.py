@@ -209,24 +209,6 @@ async def test_with_setup_a_streamed_response_gets_the_cookie_when_prepared(
     assert await backend.stored_json(session_id) == {"user": "ada"}
 
 
-async def test_without_setup_a_prepared_response_with_session_changes_raises(
-    backend: Backend,
-) -> None:
-    middleware = Handler(backend.emulator.env).session(backend.config).middleware
-    request = make_mocked_request("GET", "/")
-
-    async def handler(request: web.Request) -> web.StreamResponse:
-        (await cf.session()).set("user", "ada")
-        response = web.StreamResponse()
-        await response.prepare(request)
-        return response
-
-    with pytest.raises(SessionError) as caught:
-        await middleware(request, handler)
-    assert str(caught.value) == PREPARED_ADVICE
-    assert await count_records(backend) == 0
-
-
 async def test_without_setup_a_prepared_response_with_pending_cookies_raises() -> None:
     middleware = Handler({}).middleware
     request = make_mocked_request("GET", "/")

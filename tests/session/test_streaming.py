@@ -197,39 +197,8 @@ async def test_bare_middleware_streams_for_a_new_visitor_who_only_read_the_sessi
         assert count["n"] == 0
 
 
-@pytest.mark.parametrize("change", ["set", "regenerate", "destroy", "set_cookie"])
-async def test_bare_middleware_refuses_what_needs_a_header_and_writes_nothing(
-    backend: Backend, change: str
-) -> None:
-    await backend.write_raw("3f1d2c4b-5a6e-4f70-8a9b-0c1d2e3f4a5b", '{"user":"ada"}')
-    middleware = Handler(backend.emulator.env).session(backend.config).middleware
-    headers = cookie_header("3f1d2c4b-5a6e-4f70-8a9b-0c1d2e3f4a5b")
-    new_visitor = change == "set"
-    request = make_mocked_request("GET", "/", headers={} if new_visitor else headers)
-
-    async def handler(request: web.Request) -> web.StreamResponse:
-        session = await cf.session()
-        if change == "set":
-            session.set("user", "bob")
-        elif change == "set_cookie":
-            cf.set_cookie("theme", "dark", 60)
-        else:
-            getattr(session, change)()
-        response = web.StreamResponse()
-        await response.prepare(request)
-        return response
-
-    with pytest.raises(SessionError) as caught:
-        await middleware(request, handler)
-    assert str(caught.value) == PREPARED_ADVICE
-    assert await backend.stored_json("3f1d2c4b-5a6e-4f70-8a9b-0c1d2e3f4a5b") == {"user": "ada"}
-
-
-@pytest.mark.parametrize("change", ["set", "regenerate", "destroy", "set_cookie"])
-async def test_the_advice_works_with_setup_the_same_streamed_handler_sends_its_headers(
-    make_client: ClientFactory, backend: Backend, change: str
-) -> None:
-    await backend.write_raw("3f1d2c4b-5a6e-4f70-8a9b-0c1d2e3f4a5b", '{"user":"ada"}')
+def streaming_after(change: str) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """A handler that makes ``change`` (each needs a header), then streams."""
 
     async def handler(request: web.Request) -> web.StreamResponse:
         session = await cf.session()
@@ -244,7 +213,32 @@ async def test_the_advice_works_with_setup_the_same_streamed_handler_sends_its_h
         await response.write_eof()
         return response
 
-    client = await make_client(handler, setup=True)
+    return handler
+
+
+@pytest.mark.parametrize("change", ["set", "regenerate", "destroy", "set_cookie"])
+async def test_bare_middleware_refuses_what_needs_a_header_and_writes_nothing(
+    backend: Backend, change: str
+) -> None:
+    await backend.write_raw("3f1d2c4b-5a6e-4f70-8a9b-0c1d2e3f4a5b", '{"user":"ada"}')
+    middleware = Handler(backend.emulator.env).session(backend.config).middleware
+    headers = cookie_header("3f1d2c4b-5a6e-4f70-8a9b-0c1d2e3f4a5b")
+    new_visitor = change == "set"
+    request = make_mocked_request("GET", "/", headers={} if new_visitor else headers)
+
+    with pytest.raises(SessionError) as caught:
+        await middleware(request, streaming_after(change))
+    assert str(caught.value) == PREPARED_ADVICE
+    assert await backend.stored_json("3f1d2c4b-5a6e-4f70-8a9b-0c1d2e3f4a5b") == {"user": "ada"}
+
+
+@pytest.mark.parametrize("change", ["set", "regenerate", "destroy", "set_cookie"])
+async def test_the_advice_works_with_setup_the_same_streamed_handler_sends_its_headers(
+    make_client: ClientFactory, backend: Backend, change: str
+) -> None:
+    await backend.write_raw("3f1d2c4b-5a6e-4f70-8a9b-0c1d2e3f4a5b", '{"user":"ada"}')
+
+    client = await make_client(streaming_after(change), setup=True)
     response = await client.get("/", headers=cookie_header("3f1d2c4b-5a6e-4f70-8a9b-0c1d2e3f4a5b"))
     assert response.status == 200
     lines = set_cookies(response)
