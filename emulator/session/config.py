@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from emulator.session import constants as c
+from emulator.session.backend import SessionBackend
 from emulator.session.cookies import SessionCookie, validate_cookie_name
 from emulator.session.d1_backend import D1Backend
 from emulator.session.errors import CfArgumentError
@@ -56,6 +57,9 @@ def _flag(name: str, value: object) -> bool:
 class SessionConfig:
     """Where sessions live and how their cookie looks; build with ``kv()`` or ``d1()``.
 
+    ``backend`` may also be your own ``SessionBackend`` (``SessionConfig(MyBackend(...))``),
+    as an aiohttp-session ``AbstractStorage`` would be.
+
     ``session_cookie`` is the cookie's name and attributes; ``max_age_secs`` both the
     cookie's ``Max-Age`` and the backend expiry (KV ``expiration_ttl``, D1
     ``expires_at``); ``saves_new_empty`` and ``detects_conflicts`` are set by the builders
@@ -63,7 +67,7 @@ class SessionConfig:
     ``CfArgumentError``.
     """
 
-    backend: KVBackend | D1Backend
+    backend: SessionBackend
     session_cookie: SessionCookie = dataclasses.field(default_factory=SessionCookie)
     max_age_secs: int = c.DEFAULT_MAX_AGE
     saves_new_empty: bool = True
