@@ -80,12 +80,13 @@ async def _flush_on_prepare(request: web.Request, response: web.StreamResponse) 
                 raise
 
 
-def _prepare_failed(request: web.Request, context: RequestContext) -> web.Response:
-    exc, failed = context.prepare_failure or (None, None)
-    server_logger.error("Error handling request from %s", request.remote, exc_info=exc)
+def _prepare_failed(
+    request: web.Request, failure: tuple[BaseException, web.StreamResponse]
+) -> web.Response:
+    error, failed = failure
+    server_logger.error("Error handling request from %s", request.remote, exc_info=error)
     response = web.Response(status=500, text=c.PREPARE_FAILED_TEXT)
     response.force_close()
-    assert failed is not None
     # aiohttp framed the failed response on the connection's writer (chunked, compressed)
     # before the hook ran: the error response is framed the same way, so its bytes stay
     # well-formed.
@@ -152,12 +153,12 @@ def _build_middleware(env: Any, config: SessionConfig | None) -> Middleware:
                 response = await handler(request)
             except Exception as exc:
                 if context.prepare_failure is not None:
-                    return _prepare_failed(request, context)
+                    return _prepare_failed(request, context.prepare_failure)
                 if isinstance(exc, web.HTTPException):
                     await _finish(context, exc)
                 raise
             if context.prepare_failure is not None:
-                return _prepare_failed(request, context)
+                return _prepare_failed(request, context.prepare_failure)
             await _finish(context, response)
             return response
         finally:

@@ -9,6 +9,7 @@ raw socket, so a response framed twice (``Content-Length`` and a chunked body) w
 from __future__ import annotations
 
 import asyncio
+import gzip
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -53,6 +54,16 @@ async def fixed_length_stream(request: web.Request) -> web.StreamResponse:
     (await cf.session()).set("user", "ada")
     response = web.StreamResponse()
     response.content_length = 13
+    await response.prepare(request)
+    await response.write(b"streamed body")
+    await response.write_eof()
+    return response
+
+
+async def compressed_stream(request: web.Request) -> web.StreamResponse:
+    (await cf.session()).set("user", "ada")
+    response = web.StreamResponse()
+    response.enable_compression(web.ContentCoding.gzip)
     await response.prepare(request)
     await response.write(b"streamed body")
     await response.write_eof()
@@ -104,13 +115,20 @@ def parse_one_response(data: bytes) -> tuple[bytes, dict[str, str], bytes]:
         length = int(headers["content-length"])
         body, rest = rest[:length], rest[length:]
     assert rest == b"", f"bytes after the response: {rest!r}"
+    if headers.get("content-encoding") == "gzip":
+        body = gzip.decompress(body)
     return status.encode(), headers, body
 
 
 @pytest.mark.parametrize(
     ("handler", "extra"),
-    [(chunked_stream, ""), (fixed_length_stream, ""), (websocket, WS_HEADERS)],
-    ids=["chunked", "content-length", "websocket"],
+    [
+        (chunked_stream, ""),
+        (fixed_length_stream, ""),
+        (compressed_stream, "Accept-Encoding: gzip\r\n"),
+        (websocket, WS_HEADERS),
+    ],
+    ids=["chunked", "content-length", "gzip", "websocket"],
 )
 async def test_with_setup_a_save_failing_inside_prepare_gives_a_well_formed_500(
     make_client: ClientFactory,
