@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from emulator import cf
 from emulator.session import Session, SessionError
@@ -230,3 +232,73 @@ async def test_an_in_place_change_is_saved_only_after_changed(
     assert await backend.stored_json(session_id) == {"cart": []}
     await client.get("/?item=pen&changed", headers=cookie_header(session_id))
     assert await backend.stored_json(session_id) == {"cart": ["pen"]}
+
+
+# -- a model: a Session behaves as a dict of JSON values, and is dirty iff it changed ------------
+
+KEYS = st.sampled_from(["a", "b", "c"])
+VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=3),
+    lambda inner: st.lists(inner, max_size=2) | st.dictionaries(KEYS, inner, max_size=2),
+    max_leaves=4,
+)
+
+
+class SessionAgainstADict(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.state = SessionState(EXISTING, {"a": 1}, is_new=False)
+        self.session = Session(self.state)
+        self.model: dict[str, Any] = {"a": 1}
+        self.changed = False
+
+    @rule(key=KEYS, value=VALUES)
+    def set_item(self, key: str, value: Any) -> None:
+        self.session[key] = value
+        self.model[key] = value
+        self.changed = True
+
+    @rule(key=KEYS)
+    def delete_item(self, key: str) -> None:
+        if key in self.model:
+            del self.session[key]
+            del self.model[key]
+            self.changed = True
+        else:
+            with pytest.raises(KeyError):
+                del self.session[key]
+
+    @rule(key=KEYS)
+    def remove(self, key: str) -> None:
+        self.session.remove(key)
+        if key in self.model:
+            del self.model[key]
+            self.changed = True
+
+    @rule(key=KEYS, value=VALUES)
+    def setdefault(self, key: str, value: Any) -> None:
+        if key not in self.model:
+            self.changed = True
+        assert self.session.setdefault(key, value) == self.model.setdefault(key, value)
+
+    @rule(key=KEYS)
+    def pop(self, key: str) -> None:
+        if key in self.model:
+            self.changed = True
+        assert self.session.pop(key, "gone") == self.model.pop(key, "gone")
+
+    @rule()
+    def clear(self) -> None:
+        if self.model:
+            self.changed = True
+        self.session.clear()
+        self.model.clear()
+
+    @invariant()
+    def same_as_the_model(self) -> None:
+        assert dict(self.session) == self.model
+        assert (len(self.session), sorted(self.session)) == (len(self.model), sorted(self.model))
+        assert self.state.dirty == self.changed
+
+
+TestSessionAgainstADict = SessionAgainstADict.TestCase
