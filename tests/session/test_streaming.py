@@ -41,33 +41,32 @@ async def fail_saves(operation: str) -> None:
         raise RuntimeError("backend down")
 
 
-async def chunked_stream(request: web.Request) -> web.StreamResponse:
-    (await cf.session()).set("user", "ada")
-    response = web.StreamResponse()
-    await response.prepare(request)
-    await response.write(b"streamed body")
-    await response.write_eof()
-    return response
+def streaming(
+    framing: Callable[[web.StreamResponse], None],
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """A handler that stores a value, then streams a body framed by ``framing``."""
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        (await cf.session()).set("user", "ada")
+        response = web.StreamResponse()
+        framing(response)
+        await response.prepare(request)
+        await response.write(b"streamed body")
+        await response.write_eof()
+        return response
+
+    return handler
 
 
-async def fixed_length_stream(request: web.Request) -> web.StreamResponse:
-    (await cf.session()).set("user", "ada")
-    response = web.StreamResponse()
+def fixed_length(response: web.StreamResponse) -> None:
     response.content_length = 13
-    await response.prepare(request)
-    await response.write(b"streamed body")
-    await response.write_eof()
-    return response
 
 
-async def compressed_stream(request: web.Request) -> web.StreamResponse:
-    (await cf.session()).set("user", "ada")
-    response = web.StreamResponse()
+def gzipped(response: web.StreamResponse) -> None:
     response.enable_compression(web.ContentCoding.gzip)
-    await response.prepare(request)
-    await response.write(b"streamed body")
-    await response.write_eof()
-    return response
+
+
+chunked_stream = streaming(lambda response: None)
 
 
 async def websocket(request: web.Request) -> web.StreamResponse:
@@ -124,8 +123,8 @@ def parse_one_response(data: bytes) -> tuple[bytes, dict[str, str], bytes]:
     ("handler", "extra"),
     [
         (chunked_stream, ""),
-        (fixed_length_stream, ""),
-        (compressed_stream, "Accept-Encoding: gzip\r\n"),
+        (streaming(fixed_length), ""),
+        (streaming(gzipped), "Accept-Encoding: gzip\r\n"),
         (websocket, WS_HEADERS),
     ],
     ids=["chunked", "content-length", "gzip", "websocket"],
