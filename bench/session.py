@@ -59,7 +59,7 @@ class DictStorage(aiohttp_session.AbstractStorage):
 
 async def ours(request: web.Request) -> web.Response:
     session = await cf.session()
-    count = (session.get("n", int) or 0) + 1
+    count = (session.get("n", type=int) or 0) + 1
     session.set("n", count)
     return web.Response(text=str(count))
 

@@ -7,7 +7,7 @@ outside one they raise ``CfError``::
 
     async def profile(request):
         session = await cf.session()
-        user = session.get("user_id", str)
+        user = session.get("user_id", type=str)
         theme = cf.cookie("theme")
         cf.set_cookie("seen", "1", 3600)
         db = cf.d1("DB")

@@ -21,7 +21,7 @@ DEFAULT_MAX_AGE = 86400
 KV_MIN_EXPIRATION_TTL = 60
 # The smallest max age that still lets a D1 session be read back: the seed stores
 # ``expires_at = unixepoch() + max_age`` and reads ``expires_at > unixepoch()``.
-D1_MIN_MAX_AGE = 1
+MIN_MAX_AGE = 1
 # workerd converts ``expirationTtl`` like a WebIDL ``long``: larger values are refused.
 MAX_MAX_AGE = 2_147_483_647
 
@@ -33,6 +33,14 @@ SESSION_KEY = SESSION_KEY_PREFIX + "{id}"
 D1_SELECT = "SELECT data FROM {table} WHERE id = ? AND expires_at > unixepoch()"
 D1_UPSERT = "INSERT OR REPLACE INTO {table} (id, data, expires_at) VALUES (?, ?, unixepoch() + ?)"
 D1_DELETE = "DELETE FROM {table} WHERE id = ?"
+# Not in the seed: a loaded session is saved only while its row is still there (a logout or
+# regenerate() in another request deleted or moved it otherwise), and moved to its new id
+# by the same statement after regenerate().
+D1_UPDATE = "UPDATE {table} SET id = ?, data = ?, expires_at = unixepoch() + ? WHERE id = ?"
+# With conflict detection, the row must also still hold the text this request loaded.
+D1_UNCHANGED = " AND data = ?"
+# The updated row comes back when there was one: cheaper than reading ``meta.changes``.
+D1_RETURNING = " RETURNING id"
 # The schema the seed documents on ``SessionConfig::d1``, made idempotent.
 D1_SCHEMA = (
     "CREATE TABLE IF NOT EXISTS {table} "
@@ -41,10 +49,22 @@ D1_SCHEMA = (
 # Not in the seed: expired D1 rows are only filtered at read time, never removed.
 D1_PURGE = "DELETE FROM {table} WHERE expires_at <= unixepoch()"
 
-# -- cookies (byte-exact as the seed formats them) ----------------------------------------------
+# -- values ------------------------------------------------------------------------------------
 
-SET_COOKIE = "{name}={value}; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age={max_age}"
-CLEAR_COOKIE = "{name}=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0"
+# serde_json refuses JSON that nests 128 arrays and objects (its deserializer starts with
+# ``remaining_depth: 128`` and fails when it reaches 0); a record is one object around its
+# values, so a value may nest 126 levels: every record this port writes, the seed can read.
+MAX_VALUE_DEPTH = 126
+
+# -- cookies ------------------------------------------------------------------------------------
+
+SAME_SITE_VALUES = ("Strict", "Lax", "None")
+# RFC 6265 path-value, starting with "/" (spaces refused: no browser needs them).
+COOKIE_PATH_PATTERN = re.compile(r"/[\x21-\x3a\x3c-\x7e]*")
+# A host name, as RFC 6265's domain-value (a leading dot is allowed and ignored by browsers).
+COOKIE_DOMAIN_PATTERN = re.compile(
+    r"\.?[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+)
 
 # The ids this port issues: ``str(uuid.uuid4())``, the format of the seed's
 # ``crypto.randomUUID()``, so cookies issued by the Rust middleware stay valid.
@@ -107,14 +127,31 @@ OUTSIDE_REQUEST = (
 NO_BINDING = "no binding named {name!r} in env"
 RESPONSE_PREPARED = (
     "cannot send the session cookie or the cookies set with cf.set_cookie(): the response "
-    "was prepared (streamed) before the session middleware could add them; install the "
-    "middleware with handler.setup(app) so they are sent when the response is prepared, "
-    "or finish with the session before calling response.prepare()"
+    "was prepared (streamed) before the session middleware could add them, and aiohttp "
+    "gives a bare middleware no hook at prepare time; install the session middleware with "
+    "handler.setup(app) instead of middlewares=[handler.middleware], so the session is "
+    "saved and its cookies added when the response is prepared"
+)
+PREPARE_FAILED_TEXT = "500 Internal Server Error\n\nServer got itself in trouble"
+CONFLICT = (
+    "session conflict: another request saved or ended this session after this request "
+    "loaded it; this request's changes were not saved"
+)
+NO_SESSION_MIDDLEWARE = (
+    "{function}() needs a request handled by the session middleware — install "
+    "Handler(env).session(config) on your aiohttp application"
 )
 COOKIE_AFTER_PREPARE = (
     "cf.{helper}() called after the response was prepared: its headers are already sent"
 )
 VALUE_NOT_JSON = "session value {key!r} cannot be encoded as JSON: {error}"
+VALUE_TOO_DEEP = (
+    "session value {key!r} is nested more than 126 levels deep: it could not be read back"
+)
+LONE_SURROGATE = (
+    "session {what} {key!r} holds a lone surrogate ({char}), which UTF-8 cannot encode: "
+    "decode the text that produced it with errors='replace' or refuse it"
+)
 VALUE_TYPE_MISMATCH = "session value {key!r} cannot be read as {expected}: {reason}"
 KEY_NOT_STR = "session keys are strings, got {type}"
 UNSUPPORTED_TYPE = (
@@ -156,5 +193,28 @@ MAX_AGE_TOO_LONG = (
     "max_age of {secs} seconds is over 2147483647, the largest expiration_ttl KV accepts"
 )
 COOKIE_MAX_AGE_INVALID = "cookie max_age must be an int >= 0, got {value!r}"
+KV_NO_CONFLICT_DETECTION = (
+    "detect_conflicts() needs a D1 session config: KV has no compare-and-set, so a "
+    "concurrent save cannot be detected"
+)
+OPTION_NOT_BOOL = "{name}() takes True or False, got {value!r}"
+COOKIE_FLAG_NOT_BOOL = "cookie {name} must be True or False, got {value!r}"
+INVALID_SAME_SITE = 'cookie same_site must be "Strict", "Lax" or "None", got {value!r}'
+INVALID_COOKIE_PATH = (
+    "invalid cookie path {path!r}: it must start with '/' and hold printable ASCII "
+    "without ';' or spaces"
+)
+INVALID_COOKIE_DOMAIN = "invalid cookie domain {domain!r}: use a host name such as 'example.com'"
+HOST_PREFIX_RULES = (
+    "cookie {name!r} has the __Host- prefix, which browsers accept only with secure=True, "
+    "path='/' and no domain: got {wrong}"
+)
+SECURE_PREFIX_RULES = (
+    "cookie {name!r} has the __Secure- prefix, which browsers accept only with secure=True"
+)
+SAME_SITE_NONE_NEEDS_SECURE = (
+    'cookie same_site="None" needs secure=True: browsers drop SameSite=None cookies that '
+    "are not Secure"
+)
 NOT_D1_CONFIG = "{method}() needs a D1 session config (SessionConfig.d1(binding, table))"
 ALREADY_SET_UP = "this application already has a session Handler set up"

@@ -16,6 +16,8 @@ from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from aiohttp import web
+
 from emulator.session import constants as c
 from emulator.session.cookies import cookie_values
 from emulator.session.errors import CfError
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
     from emulator.session.config import SessionConfig
     from emulator.session.state import Session
 
-__all__ = ["RequestContext", "current_context", "lookup_binding"]
+__all__ = ["CONTEXTS", "RequestContext", "current_context", "lookup_binding"]
 
 
 @dataclass(eq=False, slots=True)
@@ -33,7 +35,8 @@ class RequestContext:
 
     ``headers`` is the request's header mapping (a multidict: ``getall`` is used when it
     has one). ``finished`` turns true once the session is flushed and the cookies are
-    handed to the response; nothing can be added after that.
+    handed to the response; nothing can be added after that. ``prepare_failure`` holds
+    the error and the response when a flush inside ``prepare()`` failed.
     """
 
     headers: Mapping[str, str]
@@ -43,6 +46,7 @@ class RequestContext:
     session: Session | None = None
     load_lock: asyncio.Lock | None = None
     finished: bool = False
+    prepare_failure: tuple[BaseException, web.StreamResponse] | None = None
 
     def cookie_values(self, name: str) -> list[str]:
         """Every value of cookie ``name`` the request sent, in order."""
@@ -64,6 +68,10 @@ class RequestContext:
         _CURRENT.reset(token)
 
 
+# The contexts of the session middlewares a request is inside (sub-applications may add
+# their own), innermost last: read by the on_response_prepare hook and get_session().
+CONTEXTS = web.RequestKey("emulator.session.contexts", list[RequestContext])
+
 # A ContextVar is the one module-level object here: it holds no state itself, each task
 # sees its own value.
 _CURRENT: ContextVar[RequestContext] = ContextVar("emulator.session.request_context")
@@ -78,12 +86,20 @@ def current_context(helper: str) -> RequestContext:
 
 
 def lookup_binding(env: Any, name: str) -> Any:
-    """Return binding ``name`` from ``env`` by attribute, else by item; raise ``CfError``."""
+    """Return binding ``name`` from ``env``: by item when ``env`` has items, else by attribute.
+
+    Items come first so that a plain dict env can bind names like ``items`` or ``get``
+    (an attribute lookup would find the dict's methods). An object with both (this
+    project's ``Env``, ``emulator.remote``'s) falls back to attributes. Raises ``CfError``
+    when ``env`` has no such binding.
+    """
+    if hasattr(type(env), "__getitem__"):
+        try:
+            return env[name]
+        except (LookupError, TypeError):
+            if isinstance(env, Mapping):
+                raise CfError(c.NO_BINDING.format(name=name)) from None
     try:
         return getattr(env, name)
     except AttributeError:
-        pass
-    try:
-        return env[name]
-    except (KeyError, TypeError, IndexError):
         raise CfError(c.NO_BINDING.format(name=name)) from None

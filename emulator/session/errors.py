@@ -3,8 +3,10 @@
     CfError                      every error of ``emulator.cf`` and ``emulator.session``;
     │                            str() is the text (request context, bindings)
     ├── SessionError             a session operation failed: not configured, not loaded,
-    │                            load / save / delete failed, a value that is not JSON or
-    │                            not of the type asked for
+    │   │                        load / save / delete failed, a value that is not JSON or
+    │   │                        not of the type asked for
+    │   └── SessionConflictError another request saved or ended the session since this
+    │                            one loaded it (only with ``detect_conflicts()``)
     └── CfArgumentError          also a ValueError: an argument refused up front, before any
                                  request (SessionConfig fields, cookie names and values)
 
@@ -14,7 +16,7 @@ Backend errors (``KVError``, ``D1Error`` or whatever a real binding raises) are 
 
 from __future__ import annotations
 
-__all__ = ["CfArgumentError", "CfError", "SessionError"]
+__all__ = ["CfArgumentError", "CfError", "SessionConflictError", "SessionError"]
 
 
 class CfError(Exception):
@@ -23,6 +25,11 @@ class CfError(Exception):
 
 class SessionError(CfError):
     """A session could not be loaded, changed, saved or deleted."""
+
+
+class SessionConflictError(SessionError):
+    """A save would overwrite a change another request made since this one loaded the
+    session (or bring back a session it ended); nothing was written."""
 
 
 class CfArgumentError(CfError, ValueError):

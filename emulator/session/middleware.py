@@ -10,12 +10,17 @@ aiohttp specifics, following aiohttp-session where it is right:
 - A handler that raises ``web.HTTPException`` (a redirect after log-in, say) still has its
   session flushed and its cookies added to the exception's response. Any other exception
   discards the session's changes: the request failed, nothing half-done is saved.
-- A response the handler has already prepared (streamed, WebSocket) can take no more
-  headers. ``handler.setup(app)`` also registers an ``on_response_prepare`` hook that
-  flushes at ``prepare()`` time, so streaming works; with the bare middleware, a prepared
-  response whose session or cookies still needed sending raises ``SessionError`` instead
-  of dropping them silently (aiohttp-session raises for a prepared ``web.Response`` but
-  silently skips other stream responses).
+- A response the handler prepares itself (streamed, WebSocket) takes no headers after
+  ``prepare()``. ``handler.setup(app)`` also registers an ``on_response_prepare`` hook
+  that saves the session inside ``prepare()``, before the headers are written: if that
+  save fails, ``prepare()`` raises, the client gets a well-formed 500 on a closed
+  connection and the error is logged (never a half-written response on a kept-alive
+  connection). aiohttp gives a bare middleware no such hook: with it, changes to an
+  existing session are still saved after the handler returns (the cookie's ``Max-Age``
+  is not refreshed), while what needs a header (a new session with data, ``regenerate``,
+  ``destroy``, ``cf.set_cookie``) raises ``SessionError`` advising ``handler.setup(app)``
+  and writes nothing (aiohttp-session raises for a prepared ``web.Response`` but silently
+  skips other stream responses).
 - State kept on the application and the request uses ``web.AppKey`` / ``web.RequestKey``.
 """
 
@@ -24,20 +29,18 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import hdrs, web
+from aiohttp.log import server_logger
 from aiohttp.typedefs import Handler as AiohttpHandler
 from aiohttp.typedefs import Middleware
 
 from emulator.session import constants as c
 from emulator.session.config import SessionConfig
-from emulator.session.context import RequestContext
+from emulator.session.context import CONTEXTS, RequestContext
 from emulator.session.errors import CfError, SessionError
-from emulator.session.lifecycle import flush_session, needs_flush
+from emulator.session.lifecycle import flush_session, needs_flush, needs_headers
 
 __all__ = ["Handler"]
 
-# The contexts of the session middlewares a request is inside (sub-applications may add
-# their own), innermost last; read by the on_response_prepare hook.
-_CONTEXTS = web.RequestKey("contexts", list[RequestContext])
 _HANDLER = web.AppKey("handler", object)
 
 
@@ -45,9 +48,14 @@ async def _finish(context: RequestContext, response: web.StreamResponse) -> None
     if context.finished:
         return  # flushed by the on_response_prepare hook
     if response.prepared:
+        # Bare middleware, streamed response: its headers are gone.
         context.finished = True
-        if needs_flush(context):
+        if needs_headers(context):
             raise SessionError(c.RESPONSE_PREPARED)
+        if needs_flush(context):
+            # Only an existing session saved under its own id (or a new one nothing was
+            # stored in, which is not worth a record without its cookie) gets here.
+            await flush_session(context, headers_sent=True)
         return
     await _flush_into(context, response)
 
@@ -62,9 +70,32 @@ async def _flush_into(context: RequestContext, response: web.StreamResponse) -> 
 async def _flush_on_prepare(request: web.Request, response: web.StreamResponse) -> None:
     # aiohttp calls this inside prepare(), after the response counts as prepared but
     # before its headers are written, so they can still be added.
-    for context in reversed(request.get(_CONTEXTS, ())):
+    for context in reversed(request.get(CONTEXTS, ())):
         if not context.finished:
-            await _flush_into(context, response)
+            try:
+                await _flush_into(context, response)
+            except Exception as exc:
+                context.finished = True
+                context.prepare_failure = (exc, response)
+                raise
+
+
+def _prepare_failed(
+    request: web.Request, failure: tuple[BaseException, web.StreamResponse]
+) -> web.Response:
+    error, failed = failure
+    server_logger.error("Error handling request from %s", request.remote, exc_info=error)
+    response = web.Response(status=500, text=c.PREPARE_FAILED_TEXT)
+    response.force_close()
+    # aiohttp framed the failed response on the connection's writer (chunked, compressed)
+    # before the hook ran: the error response is framed the same way, so its bytes stay
+    # well-formed.
+    if failed.headers.get(hdrs.TRANSFER_ENCODING) == "chunked":
+        response.enable_chunked_encoding()
+    coding = failed.headers.get(hdrs.CONTENT_ENCODING)
+    if coding is not None and failed.compression:
+        response.enable_compression(web.ContentCoding(coding))
+    return response
 
 
 class Handler:
@@ -112,17 +143,22 @@ def _build_middleware(env: Any, config: SessionConfig | None) -> Middleware:
         request: web.Request, handler: AiohttpHandler
     ) -> web.StreamResponse:
         context = RequestContext(request.headers, env, config)
-        contexts = request.get(_CONTEXTS)
+        contexts = request.get(CONTEXTS)
         if contexts is None:
-            contexts = request[_CONTEXTS] = []
+            contexts = request[CONTEXTS] = []
         contexts.append(context)
         token = context.enter()
         try:
             try:
                 response = await handler(request)
-            except web.HTTPException as exc:
-                await _finish(context, exc)
+            except Exception as exc:
+                if context.prepare_failure is not None:
+                    return _prepare_failed(request, context.prepare_failure)
+                if isinstance(exc, web.HTTPException):
+                    await _finish(context, exc)
                 raise
+            if context.prepare_failure is not None:
+                return _prepare_failed(request, context.prepare_failure)
             await _finish(context, response)
             return response
         finally:

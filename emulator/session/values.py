@@ -28,7 +28,15 @@ from typing import (
 from emulator.session import constants as c
 from emulator.session.errors import CfArgumentError, SessionError
 
-__all__ = ["JSONValue", "copy_json", "encode", "read_as", "type_name"]
+__all__ = [
+    "JSONValue",
+    "copy_json",
+    "encode",
+    "encode_record",
+    "json_depth",
+    "read_as",
+    "type_name",
+]
 
 JSONValue: TypeAlias = "bool | int | float | str | list[JSONValue] | dict[str, JSONValue] | None"
 
@@ -48,17 +56,74 @@ def _encode_default(value: object) -> object:
 
 
 def encode(key: str, value: object) -> JSONValue:
-    """Return ``value`` as JSON decodes it back; raise ``SessionError`` if not encodable.
+    """Return ``value`` as JSON decodes it back; raise ``SessionError`` if not storable.
 
-    NaN and infinities are refused (JSON has no such numbers, and JavaScript readers of
-    the same record would choke on Python's ``NaN``).
+    Refused, so that nothing unreadable is ever stored: what JSON cannot hold; NaN and
+    infinities (JavaScript readers of the same record would choke on Python's ``NaN``);
+    values nested more than ``MAX_VALUE_DEPTH`` levels (the seed's serde_json could not
+    read the record back, and reading it here would hit Python's recursion limit); lone
+    surrogates in the key or the value (UTF-8, which both KV and D1 store, cannot
+    encode them).
     """
     try:
-        text = json.dumps(value, allow_nan=False, default=_encode_default)
-    except (TypeError, ValueError, RecursionError) as exc:
+        text = _dumps(value)
+    except RecursionError:
+        raise SessionError(c.VALUE_TOO_DEEP.format(key=key)) from None
+    except (TypeError, ValueError) as exc:
         raise SessionError(c.VALUE_NOT_JSON.format(key=key, error=exc)) from exc
-    decoded: JSONValue = json.loads(text)
+    _check_utf8("key", key, key)
+    _check_utf8("value", key, text)
+    try:
+        decoded: JSONValue = json.loads(text)
+    except RecursionError:
+        raise SessionError(c.VALUE_TOO_DEEP.format(key=key)) from None
+    if json_depth(decoded) > c.MAX_VALUE_DEPTH:
+        raise SessionError(c.VALUE_TOO_DEEP.format(key=key))
     return decoded
+
+
+def encode_record(data: dict[str, Any]) -> str:
+    """The JSON text of a session's data, compact, as the backends store it.
+
+    Raises ``SessionError`` naming the key if a value changed in place (see
+    ``Session.changed``) is no longer storable; the values ``set()`` stored always are.
+    """
+    try:
+        text = _dumps(data, separators=(",", ":"))
+        text.encode("utf-8")  # UnicodeEncodeError is a ValueError
+    except (TypeError, ValueError, RecursionError):
+        text = None
+    if text is None or json_depth(data) > c.MAX_VALUE_DEPTH + 1:
+        for key, value in data.items():
+            encode(key, value)  # raises, naming the key
+    assert text is not None
+    return text
+
+
+def _dumps(value: object, **options: Any) -> str:
+    return json.dumps(
+        value, allow_nan=False, default=_encode_default, ensure_ascii=False, **options
+    )
+
+
+def _check_utf8(what: str, key: str, text: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        char = f"U+{ord(text[exc.start]):04X}"
+        raise SessionError(c.LONE_SURROGATE.format(what=what, key=key, char=char)) from None
+
+
+def json_depth(value: object) -> int:
+    """How many arrays and objects deep ``value`` nests (0 for a scalar); no recursion."""
+    deepest = 0
+    stack = [(value, 1)] if isinstance(value, list | dict) else []
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children if isinstance(child, list | dict))
+    return deepest
 
 
 def copy_json(value: Any) -> Any:

@@ -26,7 +26,7 @@ ClientMaker = Callable[..., Any]
 async def counter(request: web.Request) -> web.Response:
     """Count this user's requests in their session."""
     session = await cf.session()
-    count = (session.get("count", int) or 0) + 1
+    count = (session.get("count", type=int) or 0) + 1
     session.set("count", count)
     return web.json_response({"count": count, "new": session.is_new()})
 

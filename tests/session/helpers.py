@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from http.cookies import Morsel, SimpleCookie
 from typing import Any
@@ -14,6 +16,8 @@ from emulator.session import SessionConfig
 
 START = 1_800_000_000
 TABLE = "sessions"
+# The ids the port issues: version 4 UUIDs, lower case, as crypto.randomUUID() gives them.
+UUID4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 
 
 @dataclass
@@ -145,3 +149,72 @@ def session_id_of(response: ClientResponse, name: str = "__session") -> str:
 
 def cookie_header(session_id: str, name: str = "__session") -> dict[str, str]:
     return {"Cookie": f"{name}={session_id}"}
+
+
+Hook = Callable[[str], Awaitable[None]]
+
+
+@dataclass
+class ControlledBinding:
+    """Wrap a real binding; await ``hook(operation)`` before each session call reaches it.
+
+    ``operation`` is ``"load"`` (KV ``get``, D1 ``SELECT``), ``"save"`` (KV ``put``, D1
+    ``INSERT``/``UPDATE``) or ``"delete"``; after a load returns, the hook is awaited once
+    more with ``"loaded"``. A hook that waits on an ``asyncio.Event`` holds that request
+    there, so a test decides the interleaving of concurrent requests; a hook that raises
+    makes the backend fail.
+    """
+
+    target: Any
+    hook: Hook
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self.target, name)
+        if name == "prepare":
+            return lambda sql: _ControlledStatement(attribute(sql), _operation(sql), self.hook)
+        operation = {"get": "load", "put": "save", "delete": "delete"}.get(name)
+        if operation is None:
+            return attribute
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            await self.hook(operation)
+            result = await attribute(*args, **kwargs)
+            if operation == "load":
+                await self.hook("loaded")
+            return result
+
+        return call
+
+
+def _operation(sql: str) -> str:
+    verb = sql.split(None, 1)[0].upper()
+    return {"SELECT": "load", "INSERT": "save", "UPDATE": "save"}.get(verb, "delete")
+
+
+class _ControlledStatement:
+    def __init__(self, statement: Any, operation: str, hook: Hook) -> None:
+        self._statement, self._operation, self._hook = statement, operation, hook
+
+    def bind(self, *values: Any) -> _ControlledStatement:
+        return _ControlledStatement(self._statement.bind(*values), self._operation, self._hook)
+
+    async def first(self) -> Any:
+        await self._hook(self._operation)
+        result = await self._statement.first()
+        if self._operation == "load":
+            await self._hook("loaded")
+        return result
+
+    async def run(self) -> Any:
+        await self._hook(self._operation)
+        return await self._statement.run()
+
+
+def controlled_env(backend: Backend, hook: Hook) -> dict[str, Any]:
+    """A plain dict env whose session binding is ``backend``'s, behind ``hook``."""
+    name = "SESSIONS" if backend.kind == "kv" else "DB"
+    return {name: ControlledBinding(backend.binding, hook)}
+
+
+async def no_hook(operation: str) -> None:
+    """A hook that lets every call through."""

@@ -10,7 +10,6 @@ import pytest
 from aiohttp import web
 
 from emulator import cf
-from emulator.session import constants as c
 from tests.session.conftest import ClientFactory
 from tests.session.helpers import Backend, set_cookies
 
@@ -31,13 +30,19 @@ def test_helpers_outside_a_request_raise_cf_error_naming_themselves(
 ) -> None:
     with pytest.raises(cf.CfError) as caught:
         call()
-    assert str(caught.value) == c.OUTSIDE_REQUEST.format(helper=helper)
+    assert str(caught.value) == (
+        f"cf.{helper}() called outside a request — "
+        "add Handler(env).middleware to your aiohttp application's middlewares"
+    )
 
 
 async def test_session_outside_a_request_raises_cf_error() -> None:
     with pytest.raises(cf.CfError) as caught:
         await cf.session()
-    assert str(caught.value) == c.OUTSIDE_REQUEST.format(helper="session")
+    assert str(caught.value) == (
+        "cf.session() called outside a request — "
+        "add Handler(env).middleware to your aiohttp application's middlewares"
+    )
 
 
 async def test_cookie_returns_the_first_value_or_none(make_client: ClientFactory) -> None:
@@ -77,8 +82,9 @@ async def test_set_cookie_refuses_header_injection(make_client: ClientFactory) -
         return web.Response(text="sent")
 
     response = await (await make_client(handler, with_session=False)).get("/")
-    assert await response.text() == c.INVALID_COOKIE_VALUE.format(
-        value="dark\r\nSet-Cookie: admin=1"
+    assert await response.text() == (
+        "invalid cookie value 'dark\\r\\nSet-Cookie: admin=1': use printable ASCII without "
+        "spaces, '\"', ',', ';' or '\\' (RFC 6265 cookie-octets)"
     )
     assert set_cookies(response) == []
 

@@ -12,32 +12,52 @@ from emulator.session import CfArgumentError, D1Backend, KVBackend, SessionConfi
 from emulator.session import constants as c
 from tests.session.helpers import START
 
+# Expected texts, written out: {secs} is the test's own parameter.
+KV_TOO_SHORT = (
+    "max_age of {secs} seconds is too short for a KV session: KV refuses expiration_ttl "
+    "under 60 seconds (KV PUT failed: 400 Invalid expiration_ttl of {secs}. Expiration TTL "
+    "must be at least 60.), so every request that saves the session would fail"
+)
+TOO_LONG = "max_age of 2147483648 seconds is over 2147483647, the largest expiration_ttl KV accepts"
+INVALID_TABLE = (
+    "invalid D1 session table name {table!r}: use letters, digits and '_', not starting "
+    "with a digit (the name is written into the session SQL unquoted)"
+)
+KEYWORD_TABLE = (
+    "invalid D1 session table name {table!r}: it is an SQL keyword "
+    "(the name is written into the session SQL unquoted)"
+)
+RESERVED_TABLE = (
+    "invalid D1 session table name {table!r}: names starting with 'sqlite_' or '_cf_' are "
+    "reserved (D1 refuses them)"
+)
+
 
 def test_kv_config_has_the_seeds_defaults() -> None:
     config = SessionConfig.kv("SESSIONS")
     assert config.backend == KVBackend("SESSIONS")
-    assert config.cookie == "__session"
+    assert config.session_cookie.name == "__session"
     assert config.max_age_secs == 86400
 
 
 def test_d1_config_has_the_seeds_defaults() -> None:
     config = SessionConfig.d1("DB", "sessions")
     assert config.backend == D1Backend("DB", "sessions")
-    assert (config.cookie, config.max_age_secs) == ("__session", 86400)
+    assert (config.session_cookie.name, config.max_age_secs) == ("__session", 86400)
 
 
 def test_builders_return_new_configs_and_leave_the_original_alone() -> None:
     base = SessionConfig.kv("SESSIONS")
     built = base.cookie_name("__Host-sid").max_age(3600)
-    assert (built.cookie, built.max_age_secs) == ("__Host-sid", 3600)
-    assert (base.cookie, base.max_age_secs) == ("__session", 86400)
+    assert (built.session_cookie.name, built.max_age_secs) == ("__Host-sid", 3600)
+    assert (base.session_cookie.name, base.max_age_secs) == ("__session", 86400)
     assert built.backend is base.backend
 
 
 def test_configs_are_immutable_and_hashable() -> None:
     config = SessionConfig.kv("SESSIONS")
     with pytest.raises(dataclasses.FrozenInstanceError):
-        config.cookie = "other"  # type: ignore[misc]
+        config.max_age_secs = 60  # type: ignore[misc]
     assert hash(config) == hash(SessionConfig.kv("SESSIONS"))
     assert config == SessionConfig.kv("SESSIONS")
 
@@ -45,14 +65,14 @@ def test_configs_are_immutable_and_hashable() -> None:
 @pytest.mark.parametrize(
     ("secs", "message"),
     [
-        (59, c.KV_MAX_AGE_TOO_SHORT.format(secs=59)),
-        (1, c.KV_MAX_AGE_TOO_SHORT.format(secs=1)),
-        (0, c.KV_MAX_AGE_TOO_SHORT.format(secs=0)),
-        (-5, c.KV_MAX_AGE_TOO_SHORT.format(secs=-5)),
-        (2_147_483_648, c.MAX_AGE_TOO_LONG.format(secs=2_147_483_648)),
-        (60.0, c.MAX_AGE_NOT_INT.format(type="float")),
-        (True, c.MAX_AGE_NOT_INT.format(type="bool")),
-        ("3600", c.MAX_AGE_NOT_INT.format(type="str")),
+        (59, KV_TOO_SHORT.format(secs=59)),
+        (1, KV_TOO_SHORT.format(secs=1)),
+        (0, KV_TOO_SHORT.format(secs=0)),
+        (-5, KV_TOO_SHORT.format(secs=-5)),
+        (2_147_483_648, TOO_LONG),
+        (60.0, "max_age must be an int number of seconds, got float"),
+        (True, "max_age must be an int number of seconds, got bool"),
+        ("3600", "max_age must be an int number of seconds, got str"),
     ],
 )
 def test_kv_max_age_is_refused_when_the_config_is_built(secs: object, message: str) -> None:
@@ -81,7 +101,7 @@ def test_kv_max_age_of_60_seconds_or_more_is_accepted(secs: int) -> None:
     [
         (0, "max_age must be at least 1 second, got 0"),
         (-1, "max_age must be at least 1 second, got -1"),
-        (2_147_483_648, c.MAX_AGE_TOO_LONG.format(secs=2_147_483_648)),
+        (2_147_483_648, TOO_LONG),
     ],
 )
 def test_d1_max_age_must_be_positive(secs: int, message: str) -> None:
@@ -97,20 +117,20 @@ def test_d1_max_age_may_be_under_a_minute() -> None:
 @pytest.mark.parametrize(
     ("table", "message"),
     [
-        ("sessions; DROP TABLE users", c.INVALID_TABLE_NAME),
-        ("sessions--", c.INVALID_TABLE_NAME),
-        ('"sessions"', c.INVALID_TABLE_NAME),
-        ("main.sessions", c.INVALID_TABLE_NAME),
-        ("1sessions", c.INVALID_TABLE_NAME),
-        ("", c.INVALID_TABLE_NAME),
-        ("séssions", c.INVALID_TABLE_NAME),
-        ("a" * 129, c.INVALID_TABLE_NAME),
-        ("select", c.TABLE_NAME_IS_KEYWORD),
-        ("Table", c.TABLE_NAME_IS_KEYWORD),
-        ("WHERE", c.TABLE_NAME_IS_KEYWORD),
-        ("sqlite_sessions", c.TABLE_NAME_RESERVED),
-        ("SQLITE_x", c.TABLE_NAME_RESERVED),
-        ("_cf_sessions", c.TABLE_NAME_RESERVED),
+        ("sessions; DROP TABLE users", INVALID_TABLE),
+        ("sessions--", INVALID_TABLE),
+        ('"sessions"', INVALID_TABLE),
+        ("main.sessions", INVALID_TABLE),
+        ("1sessions", INVALID_TABLE),
+        ("", INVALID_TABLE),
+        ("séssions", INVALID_TABLE),
+        ("a" * 129, INVALID_TABLE),
+        ("select", KEYWORD_TABLE),
+        ("Table", KEYWORD_TABLE),
+        ("WHERE", KEYWORD_TABLE),
+        ("sqlite_sessions", RESERVED_TABLE),
+        ("SQLITE_x", RESERVED_TABLE),
+        ("_cf_sessions", RESERVED_TABLE),
     ],
 )
 def test_d1_table_name_is_validated_as_an_identifier(table: str, message: str) -> None:
@@ -141,19 +161,24 @@ def test_keyword_list_is_sqlites_own() -> None:
 def test_binding_name_must_be_a_javascript_identifier(binding: object) -> None:
     with pytest.raises(CfArgumentError) as caught:
         SessionConfig.kv(binding)  # type: ignore[arg-type]
-    assert str(caught.value) == c.INVALID_BINDING_NAME.format(name=binding)
+    assert str(caught.value) == (
+        f"invalid binding name {binding!r}: use letters, digits, '_' or '$', not starting with "
+        "a digit (wrangler binding names are JavaScript identifiers)"
+    )
 
 
 @pytest.mark.parametrize("name", ["", "a b", "a;b", "a=b", "sé", 'a"b', "a,b", "a\r\nX: y", None])
 def test_cookie_name_must_be_an_rfc6265_token(name: object) -> None:
     with pytest.raises(CfArgumentError) as caught:
         SessionConfig.kv("SESSIONS").cookie_name(name)  # type: ignore[arg-type]
-    assert str(caught.value) == c.INVALID_COOKIE_NAME.format(name=name)
+    assert str(caught.value) == (
+        f"invalid cookie name {name!r}: use letters, digits and !#$%&'*+-.^_`|~ (an RFC 6265 token)"
+    )
 
 
 @pytest.mark.parametrize("name", ["sid", "__Host-session", "__Secure-sid", "a.b!#$%&'*+^_`|~"])
 def test_token_cookie_names_are_accepted(name: str) -> None:
-    assert SessionConfig.kv("SESSIONS").cookie_name(name).cookie == name
+    assert SessionConfig.kv("SESSIONS").cookie_name(name).session_cookie.name == name
 
 
 def test_config_errors_are_value_errors() -> None:
@@ -173,13 +198,17 @@ async def test_d1_helpers_refuse_a_kv_config(method: str) -> None:
     helper = getattr(SessionConfig.kv("SESSIONS"), method)
     with pytest.raises(CfArgumentError) as caught:
         await helper(object())
-    assert str(caught.value) == c.NOT_D1_CONFIG.format(method=method)
+    assert str(caught.value) == (
+        f"{method}() needs a D1 session config (SessionConfig.d1(binding, table))"
+    )
 
 
 def test_schema_sql_refuses_a_kv_config() -> None:
     with pytest.raises(CfArgumentError) as caught:
         _ = SessionConfig.kv("SESSIONS").schema_sql
-    assert str(caught.value) == c.NOT_D1_CONFIG.format(method="schema_sql")
+    assert str(caught.value) == (
+        "schema_sql() needs a D1 session config (SessionConfig.d1(binding, table))"
+    )
 
 
 async def test_create_table_makes_the_seeds_table_and_is_idempotent() -> None:

@@ -7,7 +7,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from emulator.session import CfArgumentError
-from emulator.session import constants as c
 from emulator.session.cookies import clear_cookie_header, cookie_values, set_cookie_header
 
 
@@ -51,7 +50,10 @@ def test_clear_cookie_header_is_byte_exact_as_the_seed_formats_it() -> None:
 def test_set_cookie_header_refuses_values_that_could_inject(value: str) -> None:
     with pytest.raises(CfArgumentError) as caught:
         set_cookie_header("n", value, 60)
-    assert str(caught.value) == c.INVALID_COOKIE_VALUE.format(value=value)
+    assert str(caught.value) == (
+        f"invalid cookie value {value!r}: use printable ASCII without spaces, '\"', ',', ';' "
+        "or '\\' (RFC 6265 cookie-octets)"
+    )
 
 
 @pytest.mark.parametrize("name", ["a b", "a;b", "", "n\r\nX: y"])
@@ -59,14 +61,17 @@ def test_cookie_headers_refuse_names_that_are_not_tokens(name: str) -> None:
     for build in (lambda: set_cookie_header(name, "v", 60), lambda: clear_cookie_header(name)):
         with pytest.raises(CfArgumentError) as caught:
             build()
-        assert str(caught.value) == c.INVALID_COOKIE_NAME.format(name=name)
+        assert str(caught.value) == (
+            f"invalid cookie name {name!r}: use letters, digits and !#$%&'*+-.^_`|~ "
+            "(an RFC 6265 token)"
+        )
 
 
 @pytest.mark.parametrize("max_age", [-1, 1.5, True, "60", None])
 def test_set_cookie_header_needs_a_non_negative_int_max_age(max_age: object) -> None:
     with pytest.raises(CfArgumentError) as caught:
         set_cookie_header("n", "v", max_age)  # type: ignore[arg-type]
-    assert str(caught.value) == c.COOKIE_MAX_AGE_INVALID.format(value=max_age)
+    assert str(caught.value) == f"cookie max_age must be an int >= 0, got {max_age!r}"
 
 
 def test_set_cookie_header_accepts_an_empty_value_and_max_age_zero() -> None:

@@ -11,9 +11,9 @@ from aiohttp.typedefs import Handler as AiohttpHandler
 
 from emulator import cf
 from emulator.session import Handler, SessionConfig, SessionError
-from emulator.session import constants as c
 from tests.session.conftest import ClientFactory
 from tests.session.helpers import (
+    UUID4,
     Backend,
     RecordingEnv,
     cookie_header,
@@ -82,7 +82,6 @@ async def test_session_without_config_raises_the_seeds_hint(make_client: ClientF
 
     client = await make_client(handler, with_session=False)
     text = await (await client.get("/")).text()
-    assert text == c.NOT_CONFIGURED
     assert text == (
         "cf.session() called but session middleware is not configured — "
         'add .session(SessionConfig.kv("SESSIONS")) to your Handler'
@@ -100,7 +99,7 @@ async def test_no_cookie_starts_a_new_empty_session(make_client: ClientFactory) 
     client = await make_client(describe)
     response = await client.get("/")
     assert await response.json() == {"user": None, "new": True, "empty": True}
-    assert c.SESSION_ID_PATTERN.fullmatch(session_id_of(response))
+    assert UUID4.fullmatch(session_id_of(response))
 
 
 async def test_an_empty_cookie_starts_a_new_session(make_client: ClientFactory) -> None:
@@ -187,7 +186,7 @@ async def test_session_cookie_attributes_parse_from_the_real_response(
     client = await make_client(describe, config=config)
     morsel = parsed_cookie(await client.get("/"), "__Host-sid")
     assert morsel is not None
-    assert c.SESSION_ID_PATTERN.fullmatch(morsel.value)
+    assert UUID4.fullmatch(morsel.value)
     assert morsel["httponly"] is True
     assert morsel["secure"] is True
     assert morsel["samesite"] == "Strict"
@@ -409,7 +408,10 @@ async def test_config_does_not_leak_into_the_next_request_after_destroy(
 
     await (await make_client(destroy)).get("/", headers=cookie_header(session_id))
     text = await (await (await make_client(probe, with_session=False)).get("/")).text()
-    assert text == c.NOT_CONFIGURED
+    assert text == (
+        "cf.session() called but session middleware is not configured — "
+        'add .session(SessionConfig.kv("SESSIONS")) to your Handler'
+    )
 
 
 @pytest.mark.parametrize("backend", ["kv"], indirect=True)
@@ -439,56 +441,81 @@ async def test_d1_rows_hold_the_prefixed_id_json_and_expiry(
     ]
 
 
+async def write_then_update_then_destroy(request: web.Request) -> web.Response:
+    session = await cf.session()
+    if "destroy" in request.query:
+        session.destroy()
+    else:
+        session.set("user", request.query.get("user", "ada"))
+    return web.Response()
+
+
 @pytest.mark.parametrize("backend", ["d1"], indirect=True)
-async def test_d1_uses_exactly_the_seeds_three_statements(
+async def test_d1_uses_the_seeds_statements_and_a_conditional_update(
     make_client: ClientFactory, backend: Backend, recording_env: RecordingEnv
 ) -> None:
-
-    async def handler(request: web.Request) -> web.Response:
-        session = await cf.session()
-        if "destroy" in request.query:
-            session.destroy()
-        else:
-            session.set("user", "ada")
-        return web.Response()
-
-    client = await make_client(handler, env=recording_env)
+    client = await make_client(write_then_update_then_destroy, env=recording_env)
     session_id = session_id_of(await client.get("/"))
+    await client.get("/?user=bob", headers=cookie_header(session_id))
     await client.get("/?destroy", headers=cookie_header(session_id))
     key = f"session:{session_id}"
+    select = "SELECT data FROM sessions WHERE id = ? AND expires_at > unixepoch()"
     assert recording_env.recorder.calls == [
-        ("run", (c.D1_UPSERT.format(table="sessions"), (key, '{"user":"ada"}', 86400))),
-        ("first", (c.D1_SELECT.format(table="sessions"), (key,))),
-        ("run", (c.D1_DELETE.format(table="sessions"), (key,))),
+        (
+            "run",
+            (
+                "INSERT OR REPLACE INTO sessions (id, data, expires_at) "
+                "VALUES (?, ?, unixepoch() + ?)",
+                (key, '{"user":"ada"}', 86400),
+            ),
+        ),
+        ("first", (select, (key,))),
+        (
+            "first",
+            (
+                "UPDATE sessions SET id = ?, data = ?, expires_at = unixepoch() + ? WHERE id = ? "
+                "RETURNING id",
+                (key, '{"user":"bob"}', 86400, key),
+            ),
+        ),
+        ("first", (select, (key,))),
+        ("run", ("DELETE FROM sessions WHERE id = ?", (key,))),
     ]
-    assert c.D1_SELECT.format(table="sessions") == (
-        "SELECT data FROM sessions WHERE id = ? AND expires_at > unixepoch()"
+
+
+@pytest.mark.parametrize("backend", ["d1"], indirect=True)
+async def test_d1_with_conflict_detection_the_update_also_checks_the_data_loaded(
+    make_client: ClientFactory, backend: Backend, recording_env: RecordingEnv
+) -> None:
+    config = backend.config.detect_conflicts()
+    client = await make_client(write_then_update_then_destroy, env=recording_env, config=config)
+    session_id = session_id_of(await client.get("/"))
+    await client.get("/?user=bob", headers=cookie_header(session_id))
+    key = f"session:{session_id}"
+    assert recording_env.recorder.calls[-1] == (
+        "first",
+        (
+            "UPDATE sessions SET id = ?, data = ?, expires_at = unixepoch() + ? WHERE id = ? "
+            "AND data = ? RETURNING id",
+            (key, '{"user":"bob"}', 86400, key, '{"user":"ada"}'),
+        ),
     )
-    assert c.D1_UPSERT.format(table="sessions") == (
-        "INSERT OR REPLACE INTO sessions (id, data, expires_at) VALUES (?, ?, unixepoch() + ?)"
-    )
-    assert c.D1_DELETE.format(table="sessions") == "DELETE FROM sessions WHERE id = ?"
 
 
 @pytest.mark.parametrize("backend", ["kv"], indirect=True)
-async def test_kv_uses_get_put_with_ttl_and_delete(
+async def test_kv_uses_get_put_with_ttl_and_delete_and_re_reads_before_a_put(
     make_client: ClientFactory, backend: Backend, recording_env: RecordingEnv
 ) -> None:
-
-    async def handler(request: web.Request) -> web.Response:
-        session = await cf.session()
-        if "destroy" in request.query:
-            session.destroy()
-        else:
-            session.set("user", "ada")
-        return web.Response()
-
-    client = await make_client(handler, env=recording_env)
+    client = await make_client(write_then_update_then_destroy, env=recording_env)
     session_id = session_id_of(await client.get("/"))
+    await client.get("/?user=bob", headers=cookie_header(session_id))
     await client.get("/?destroy", headers=cookie_header(session_id))
     key = f"session:{session_id}"
     assert recording_env.recorder.calls == [
         ("put", (key, '{"user":"ada"}', ("expiration_ttl", 86400))),
+        ("get", (key,)),
+        ("get", (key,)),  # the save's re-read: a record deleted meanwhile is not put back
+        ("put", (key, '{"user":"bob"}', ("expiration_ttl", 86400))),
         ("get", (key,)),
         ("delete", (key,)),
     ]

@@ -7,8 +7,8 @@ import re
 import pytest
 
 from emulator.session import Session, SessionError
-from emulator.session import constants as c
 from emulator.session.state import SessionState, new_session_id
+from tests.session.helpers import UUID4
 
 EXISTING = "3f1d2c4b-5a6e-4f70-8a9b-0c1d2e3f4a5b"
 
@@ -19,19 +19,19 @@ def loaded(data: dict[str, object] | None = None, *, is_new: bool = False) -> Se
 
 def test_get_returns_none_for_a_missing_key() -> None:
     assert Session(loaded()).get("missing") is None
-    assert Session(loaded()).get("missing", int) is None
+    assert Session(loaded()).get("missing", type=int) is None
 
 
 def test_get_returns_the_stored_value() -> None:
     assert Session(loaded({"user": "ada"})).get("user") == "ada"
-    assert Session(loaded({"n": 3})).get("n", int) == 3
+    assert Session(loaded({"n": 3})).get("n", type=int) == 3
 
 
 def test_get_with_a_type_raises_when_the_value_does_not_match() -> None:
     with pytest.raises(SessionError) as caught:
-        Session(loaded({"n": "three"})).get("n", int)
-    assert str(caught.value) == c.VALUE_TYPE_MISMATCH.format(
-        key="n", expected="int", reason='invalid type: string "three", expected int'
+        Session(loaded({"n": "three"})).get("n", type=int)
+    assert str(caught.value) == (
+        "session value 'n' cannot be read as int: invalid type: string \"three\", expected int"
     )
 
 
@@ -82,7 +82,7 @@ def test_destroy_marks_the_session_destroyed() -> None:
     state = loaded({"a": 1})
     Session(state).destroy()
     assert state.destroyed
-    assert state.needs_flush
+    assert state.needs_flush(saves_new_empty=True)
 
 
 def test_is_empty_and_is_new_report_the_in_memory_copy() -> None:
@@ -93,26 +93,33 @@ def test_is_empty_and_is_new_report_the_in_memory_copy() -> None:
 
 
 def test_a_clean_existing_session_needs_no_flush() -> None:
-    assert not loaded({"a": 1}).needs_flush
-    assert loaded(is_new=True).needs_flush
+    assert not loaded({"a": 1}).needs_flush(saves_new_empty=True)
+    assert loaded(is_new=True).needs_flush(saves_new_empty=True)
 
 
-def test_regenerate_gives_a_new_id_keeps_data_and_remembers_the_old_id() -> None:
+def test_a_new_empty_session_needs_no_flush_when_new_empty_ones_are_not_saved() -> None:
+    assert not loaded(is_new=True).needs_flush(saves_new_empty=False)
+    state = loaded(is_new=True)
+    Session(state).set("a", 1)
+    assert state.needs_flush(saves_new_empty=False)
+
+
+def test_regenerate_gives_a_new_id_keeps_data_and_remembers_the_loaded_id() -> None:
     state = loaded({"user": "ada"})
     session = Session(state)
     session.regenerate()
     first = state.id
     session.regenerate()
     assert state.id not in (EXISTING, first)
-    assert state.previous_id == EXISTING  # only the stored record needs deleting
+    assert state.source_id == EXISTING  # only the stored record is moved
     assert session.get("user") == "ada"
     assert state.dirty
 
 
-def test_regenerate_on_a_new_session_has_no_old_record_to_delete() -> None:
+def test_regenerate_on_a_new_session_has_no_old_record_to_move() -> None:
     state = loaded(is_new=True)
     Session(state).regenerate()
-    assert state.previous_id is None
+    assert state.source_id is None
 
 
 @pytest.mark.parametrize(
@@ -130,7 +137,10 @@ def test_a_flushed_session_refuses_use_instead_of_losing_changes(change: object)
     state.flushed = True
     with pytest.raises(SessionError) as caught:
         change(Session(state))  # type: ignore[operator]
-    assert str(caught.value) == c.NOT_LOADED
+    assert str(caught.value) == (
+        "session not loaded: this request's session was already flushed when its response "
+        "was prepared"
+    )
 
 
 def test_a_flushed_session_reads_empty_and_new_as_the_seed_does() -> None:
@@ -143,7 +153,7 @@ def test_a_flushed_session_reads_empty_and_new_as_the_seed_does() -> None:
 def test_new_ids_are_random_version_4_uuids() -> None:
     ids = {new_session_id() for _ in range(1000)}
     assert len(ids) == 1000
-    assert all(c.SESSION_ID_PATTERN.fullmatch(session_id) for session_id in ids)
+    assert all(UUID4.fullmatch(session_id) for session_id in ids)
 
 
 def test_repr_never_shows_the_session_id() -> None:
