@@ -24,7 +24,7 @@ async def login(request):
 
 
 async def me(request):
-    user = (await cf.session()).get("user", str)
+    user = (await cf.session()).get("user", type=str)
     if user is None:
         raise web.HTTPUnauthorized()
     return web.json_response({"user": user})

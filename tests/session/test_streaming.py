@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, make_mocked_request
+from aiohttp.typedefs import Handler as RequestHandler
+from aiohttp.typedefs import Middleware
 
 from emulator import cf
 from emulator.session import Handler, SessionError
@@ -34,6 +36,24 @@ WS_HEADERS = (
     "Upgrade: websocket\r\nConnection: Upgrade\r\n"
     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
 )
+
+
+def request_finished() -> tuple[Middleware, asyncio.Event]:
+    """An outer middleware whose event is set once the session middleware has finished.
+
+    With a bare middleware the session is saved after the handler returns, which is after a
+    streamed body reached the client: wait for the event before reading the backend.
+    """
+    finished = asyncio.Event()
+
+    @web.middleware
+    async def outer(request: web.Request, handler: RequestHandler) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        finally:
+            finished.set()
+
+    return outer, finished
 
 
 async def fail_saves(operation: str) -> None:
@@ -186,9 +206,12 @@ async def test_bare_middleware_saves_changes_to_an_existing_session_made_before_
         await response.write_eof()
         return response
 
-    response = await (await make_client(stream)).get("/", headers=cookie_header(session_id))
+    outer, finished = request_finished()
+    client = await make_client(stream, before=[outer])
+    response = await client.get("/", headers=cookie_header(session_id))
     assert (response.status, await response.text()) == (200, "streamed body")
     assert set_cookies(response) == []  # the id is unchanged: nothing to send
+    await finished.wait()
     assert await backend.stored_json(session_id) == {"user": "ada", "cart": [1, 2]}
 
 
@@ -203,9 +226,11 @@ async def test_bare_middleware_streams_for_a_new_visitor_who_only_read_the_sessi
         await response.write_eof()
         return response
 
-    response = await (await make_client(stream)).get("/")
+    outer, finished = request_finished()
+    response = await (await make_client(stream, before=[outer])).get("/")
     assert (response.status, await response.text()) == (200, "user=None")
     assert set_cookies(response) == []
+    await finished.wait()
     assert await backend.stored_json("any") is None
     if backend.kind == "kv":
         assert (await backend.binding.list()).keys == []
