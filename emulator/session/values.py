@@ -25,6 +25,7 @@ from typing import (
     is_typeddict,
 )
 
+from emulator.json_text import stringify
 from emulator.session import constants as c
 from emulator.session.errors import CfArgumentError, SessionError
 
@@ -50,11 +51,11 @@ def _encode_default(value: object) -> object:
 def encode(key: str, value: object) -> JSONValue:
     """Return ``value`` as JSON decodes it back; raise ``SessionError`` if not encodable.
 
-    NaN and infinities are refused (JSON has no such numbers, and JavaScript readers of
-    the same record would choke on Python's ``NaN``).
+    NaN and infinities become ``None``, as serde_json's ``to_value`` makes them ``null`` in
+    the seed (JSON has no such numbers).
     """
     try:
-        text = json.dumps(value, allow_nan=False, default=_encode_default)
+        text = stringify(value, default=_encode_default)
     except (TypeError, ValueError, RecursionError) as exc:
         raise SessionError(c.VALUE_NOT_JSON.format(key=key, error=exc)) from exc
     decoded: JSONValue = json.loads(text)
