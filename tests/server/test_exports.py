@@ -1,4 +1,4 @@
-"""The server's public surface: a sorted ``__all__``, each name importable and documented."""
+"""The server's public surface is documented (tests/test_public_api.py checks ``__all__``)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,6 @@ import pytest
 import emulator.server
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-
-
-def test_all_is_sorted_and_importable() -> None:
-    assert emulator.server.__all__ == sorted(emulator.server.__all__)
-    for name in emulator.server.__all__:
-        assert getattr(emulator.server, name) is not None
 
 
 @pytest.mark.parametrize("name", emulator.server.__all__)
