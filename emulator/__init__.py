@@ -4,6 +4,7 @@ from emulator.clock import Clock, ManualClock, SystemClock
 from emulator.core import Emulator, Env
 from emulator.d1 import D1Database, D1ExecResult, D1PreparedStatement, D1Result
 from emulator.errors import D1Error, D1TypeError, EmulatorError, KVArgumentError, KVError
+from emulator.image import EmulatorImage
 from emulator.kv import KVEntry, KVListKey, KVListResult, KVNamespace, KVValueWithMetadata
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "D1TypeError",
     "Emulator",
     "EmulatorError",
+    "EmulatorImage",
     "Env",
     "KVArgumentError",
     "KVEntry",

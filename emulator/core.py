@@ -40,6 +40,7 @@ from typing import Any
 from emulator.clock import Clock, SystemClock
 from emulator.d1 import D1Database
 from emulator.env import Env, closest_hint
+from emulator.image import EmulatorImage, restore_image, take_image
 from emulator.kv import KVNamespace
 
 # The registry's names are part of this module's surface (``emulator.core.default_binding_id``).
@@ -394,6 +395,17 @@ class Emulator:
     def _save_registry(self) -> None:
         if self.persist_to is not None:
             save_registry(self._registry_path(), self._records, self._resources)
+
+    # -- images (restoring seeded state) --------------------------------------------------
+
+    def image(self) -> EmulatorImage:
+        """Return every binding, resource and byte of data now, for ``restore``."""
+        return take_image(self)
+
+    def restore(self, image: EmulatorImage) -> None:
+        """Make this in-memory emulator hold what ``image`` holds (see
+        ``emulator.image.restore_image``); objects held on its bindings stay valid."""
+        restore_image(self, image)
 
     # -- lifecycle ------------------------------------------------------------------------
 

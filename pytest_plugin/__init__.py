@@ -2,7 +2,7 @@
 
 Installed with the package and loaded through the ``pytest11`` entry point
 ``cf_kv_d1_emulator`` (``-p no:cf_kv_d1_emulator`` disables it). The fixtures are
-``cf_emulator``, ``cf_env``, ``cf_kv``, ``cf_d1``, ``cf_time``, ``cf_cookies``,
+``cf_emulator``, ``cf_env``, ``cf_kv``, ``cf_d1``, ``cf_seed``, ``cf_time``, ``cf_cookies``,
 ``cf_cookie_jar_factory``, ``cf_session_backend``, ``cf_session_config``, ``cf_client``
 and ``cf_api``; see ``pytest_plugin.plugin``.
 
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from pytest_plugin.client import ClientFactory, HandlerFunction
     from pytest_plugin.cookies import AmbiguousCookieError, EmulatorCookieJar, StoredCookie
     from pytest_plugin.options import Backend
+    from pytest_plugin.seeding import Seed
     from pytest_plugin.time_travel import TimeTravel, TimeTravelConflictError
 
 __all__ = [
@@ -55,6 +56,7 @@ __all__ = [
     "HandlerFunction",
     "KVNamespace",
     "MockRouter",
+    "Seed",
     "SessionConfig",
     "StoredCookie",
     "TimeTravel",
@@ -72,6 +74,7 @@ _MODULES = {
     "HandlerFunction": "pytest_plugin.client",
     "KVNamespace": "emulator",
     "MockRouter": "respx",
+    "Seed": "pytest_plugin.seeding",
     "SessionConfig": "emulator.session",
     "StoredCookie": "pytest_plugin.cookies",
     "TimeTravel": "pytest_plugin.time_travel",
