@@ -22,6 +22,7 @@ import base64
 from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
 
+from emulator.d1.authorizer import is_user_table
 from emulator.server import constants as c
 from emulator.server.d1_api import database_json
 from emulator.server.envelope import ApiResponse, jsonable, ok
@@ -148,7 +149,7 @@ def _d1_dump(call: Call, database_id: str, limit: int) -> dict[str, Any]:
     conn = call.emulator.d1_database(database_id).sqlite_utils
     tables: dict[str, Any] = {}
     for name in conn.table_names():
-        if name.startswith(("_cf_", "sqlite_")):
+        if not is_user_table(name):
             continue
         table = conn.table(name)
         tables[name] = {

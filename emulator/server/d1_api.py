@@ -18,6 +18,7 @@ from typing import Any
 
 from emulator.core import DuplicateTitleError, ResourceRecord
 from emulator.d1 import D1Database, D1Result
+from emulator.d1.authorizer import is_user_table
 from emulator.server import constants as c
 from emulator.server.envelope import ApiResponse, jsonable, ok
 from emulator.server.errors import ApiError
@@ -64,7 +65,7 @@ def db_stats(db: D1Database) -> tuple[int, int]:
     conn = db.sqlite_utils
     page_count = conn.execute("PRAGMA page_count").fetchone()[0]
     page_size = conn.execute("PRAGMA page_size").fetchone()[0]
-    tables = [name for name in conn.table_names() if not name.startswith(("_cf_", "sqlite_"))]
+    tables = [name for name in conn.table_names() if is_user_table(name)]
     return int(page_count) * int(page_size), len(tables)
 
 

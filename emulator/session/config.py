@@ -12,6 +12,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from emulator.d1.authorizer import is_user_table
 from emulator.session import constants as c
 from emulator.session.errors import CfArgumentError
 
@@ -38,8 +39,7 @@ def validate_table_name(table: object) -> str:
         raise CfArgumentError(c.INVALID_TABLE_NAME.format(table=table))
     if table.upper() in c.SQL_KEYWORDS:
         raise CfArgumentError(c.TABLE_NAME_IS_KEYWORD.format(table=table))
-    # SQLite reserves "sqlite_" in any case; D1's "_cf_" check is case-sensitive.
-    if table.lower().startswith("sqlite_") or table.startswith("_cf_"):
+    if not is_user_table(table):  # SQLite's "sqlite_" (any case) or D1's "_cf_"
         raise CfArgumentError(c.TABLE_NAME_RESERVED.format(table=table))
     return table
 
