@@ -1,6 +1,6 @@
 """Cloudflare Workers KV and D1, emulated in-process, on one clock that tests can move."""
 
-from emulator.clock import Clock, ManualClock, SystemClock
+from emulator.clock import Clock, FreezableClock, ManualClock, MovableClock, SystemClock
 from emulator.core import Emulator, Env
 from emulator.d1 import D1Database, D1ExecResult, D1PreparedStatement, D1Result
 from emulator.errors import D1Error, D1TypeError, EmulatorError, KVArgumentError, KVError
@@ -19,6 +19,7 @@ __all__ = [
     "EmulatorError",
     "EmulatorImage",
     "Env",
+    "FreezableClock",
     "KVArgumentError",
     "KVEntry",
     "KVError",
@@ -27,5 +28,6 @@ __all__ = [
     "KVNamespace",
     "KVValueWithMetadata",
     "ManualClock",
+    "MovableClock",
     "SystemClock",
 ]

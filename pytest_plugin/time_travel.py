@@ -27,6 +27,7 @@ from types import TracebackType
 import freezegun
 from freezegun.api import FrozenDateTimeFactory
 
+from emulator.clock import to_seconds
 from pytest_plugin.markers import parse_instant
 
 __all__ = ["TimeTravel", "TimeTravelConflictError"]
@@ -142,11 +143,7 @@ class TimeTravel:
 
         Raises ``TypeError`` for anything else.
         """
-        if isinstance(delta, bool) or not isinstance(delta, timedelta | int | float):
-            raise TypeError(
-                f"shift() takes a timedelta or a number of seconds, got {type(delta).__name__}"
-            )
-        step = delta if isinstance(delta, timedelta) else timedelta(seconds=delta)
+        step = timedelta(seconds=to_seconds(delta))
         factory = self._require()
         factory.move_to(factory() + step)
 

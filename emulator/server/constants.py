@@ -81,3 +81,6 @@ CODE_ADMIN: Final = 9400
 MSG_CLOCK_FIXED: Final = (
     "the server's clock cannot be moved: run it on an OffsetClock or a ManualClock"
 )
+MSG_CLOCK_NOT_FREEZABLE: Final = (
+    "the server's clock is a {} that does not follow wall time: {!r} needs an OffsetClock"
+)

@@ -78,12 +78,12 @@ def test_move_to_may_go_backwards(cf_time: TimeTravel) -> None:
         (
             lambda t: t.shift("60"),
             TypeError,
-            "shift() takes a timedelta or a number of seconds, got str",
+            "expected a timedelta or a number of seconds, got str",
         ),
         (
             lambda t: t.shift(True),
             TypeError,
-            "shift() takes a timedelta or a number of seconds, got bool",
+            "expected a timedelta or a number of seconds, got bool",
         ),
         (
             lambda t: t.move_to("soon"),
