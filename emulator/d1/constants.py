@@ -16,7 +16,7 @@ import apsw
 
 # -- identity -------------------------------------------------------------------------------
 
-#: ``meta.served_by`` (Miniflare says ``"miniflare.db"``; Decision 9: name this emulator).
+#: ``meta.served_by`` (Miniflare says ``"miniflare.db"``; docs/d1.md#results).
 SERVED_BY: Final = "cf-kv-d1-emulator"
 
 # -- message prefixes and texts (d1-api.ts, database.worker.ts, sql.c++, sqlite.c++) --------

@@ -227,7 +227,7 @@ class KVNamespace(KVTestHelpers):
         """The row a read at ``now`` sees: expired rows are deleted and read as missing."""
         row = self._store.get(key)
         if row is not None and row[0] is not None and now >= row[0]:
-            # Decision 4: gone once now >= expiration, for every read alike.
+            # Gone once now >= expiration, for every read alike (docs/kv.md#expiration).
             self._store.delete_expired(now, key)
             row = None
         window = self._window

@@ -3,7 +3,7 @@
 ``query`` and ``raw`` take ``{"sql", "params"?}`` (one result per statement of ``sql``) or
 ``{"batch": [{"sql", "params"?}, ...]}`` (one result per item); either way the request is
 atomic. Rows come back as objects (``query``) or as ``{"columns", "rows"}`` (``raw``), with
-BLOBs as arrays of byte values (semantics Decision 1). SQL errors are 400 with code 7500 and
+BLOBs as arrays of byte values (docs/rest-api.md#d1-values). SQL errors are 400, code 7500, with
 the D1 text without its ``D1_ERROR: `` prefix, as the real API answers since 2024-04-15.
 
 Not emulated: ``update``/``edit`` (read replication), ``export``, ``import`` and time

@@ -1,7 +1,7 @@
 """Fixtures for the D1 tests: a database in memory on a clock that only moves when told.
 
 Expected texts in these tests were observed on Miniflare 4.20260426 (workerd 2026-04-26,
-SQLite 3.47.0), the reference the semantics document records.
+SQLite 3.47.0), the reference docs/d1.md describes.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Metadata (semantics section 3): any JSON value up to 1024 UTF-8 bytes."""
+"""Metadata (docs/kv.md#metadata): any JSON value up to 1024 UTF-8 bytes."""
 
 from __future__ import annotations
 
