@@ -1,8 +1,8 @@
 """``meta``: changes, last_row_id, changed_db, size_after, rows_read and rows_written.
 
 The rows_* expectations were measured on Miniflare (docs/d1.md#rows-read-and-written),
-plus a replay of a longer session recorded on Miniflare (``MINIFLARE_SESSION``: statement, rows_read,
-rows_written, changes - each run in order on one database).
+plus a replay of a longer session recorded on it (``MINIFLARE_SESSION``: statement,
+rows_read, rows_written, changes - each run in order on one database).
 """
 
 from __future__ import annotations
