@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from emulator.d1 import D1Database
 from emulator.kv import KVNamespace
@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from emulator.registry import Binding
 
 __all__ = ["Env", "closest_hint"]
+
+_B = TypeVar("_B", KVNamespace, D1Database)
 
 
 def closest_hint(name: str, names: Iterable[str]) -> str:
@@ -76,10 +78,7 @@ class Env:
         Raises ``KeyError`` if nothing is bound as ``name`` (naming the closest binding)
         and ``TypeError`` if ``name`` is a D1 binding.
         """
-        binding = self[name]
-        if not isinstance(binding, KVNamespace):
-            raise TypeError(f"binding {name!r} is a D1 binding, not KV: use env.d1({name!r})")
-        return binding
+        return self._typed(name, KVNamespace)
 
     def d1(self, name: str) -> D1Database:
         """Return the D1 database bound as ``name``.
@@ -87,9 +86,16 @@ class Env:
         Raises ``KeyError`` if nothing is bound as ``name`` (naming the closest binding)
         and ``TypeError`` if ``name`` is a KV binding.
         """
+        return self._typed(name, D1Database)
+
+    def _typed(self, name: str, kind: type[_B]) -> _B:
         binding = self[name]
-        if not isinstance(binding, D1Database):
-            raise TypeError(f"binding {name!r} is a KV binding, not D1: use env.kv({name!r})")
+        if not isinstance(binding, kind):
+            wanted, actual = ("kv", "d1") if kind is KVNamespace else ("d1", "kv")
+            raise TypeError(
+                f"binding {name!r} is a {actual.upper()} binding, not {wanted.upper()}: "
+                f"use env.{actual}({name!r})"
+            )
         return binding
 
     def _missing(self, name: str) -> str:

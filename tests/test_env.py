@@ -9,6 +9,7 @@ import pytest
 
 from emulator import D1Database, Emulator, KVNamespace
 from emulator.wrangler import load_wrangler_config
+from tests.plugin.test_environment import WRANGLER_TOML  # KV SESSIONS, D1 DB
 
 
 @pytest.fixture
@@ -56,20 +57,6 @@ def test_the_accessors_do_not_create_bindings(emu: Emulator) -> None:
     assert emu.binding_names() == ["CACHE", "DB"]
 
 
-WRANGLER_TOML = """\
-name = "shop"
-
-[[kv_namespaces]]
-binding = "CACHE"
-id = "0f2ac74b498b48028cb68387c421e279"
-
-[[d1_databases]]
-binding = "DB"
-database_name = "shop"
-database_id = "7b4b1f5e-8c7a-4c1e-9a4e-1d2c3b4a5f60"
-"""
-
-
 @pytest.fixture
 def configured(tmp_path: Path) -> Iterator[Emulator]:
     tmp_path.joinpath("wrangler.toml").write_text(WRANGLER_TOML, "utf-8")
@@ -79,22 +66,22 @@ def configured(tmp_path: Path) -> Iterator[Emulator]:
 
 
 def test_a_config_refuses_a_binding_it_does_not_declare(configured: Emulator) -> None:
-    with pytest.raises(ValueError, match=r"^binding 'CAHCE' is not declared") as caught:
-        configured.kv("CAHCE")
+    with pytest.raises(ValueError, match=r"^binding 'SESSION' is not declared") as caught:
+        configured.kv("SESSION")
     assert str(caught.value) == (
-        "binding 'CAHCE' is not declared in wrangler.toml (declared: CACHE, DB); "
-        "did you mean 'CACHE'?"
+        "binding 'SESSION' is not declared in wrangler.toml (declared: DB, SESSIONS); "
+        "did you mean 'SESSIONS'?"
     )
     with pytest.raises(ValueError, match=r"^binding 'ANALYTICS'") as far:
         configured.d1("ANALYTICS")
     assert str(far.value) == (
-        "binding 'ANALYTICS' is not declared in wrangler.toml (declared: CACHE, DB)"
+        "binding 'ANALYTICS' is not declared in wrangler.toml (declared: DB, SESSIONS)"
     )
-    assert configured.binding_names() == ["CACHE", "DB"]
+    assert configured.binding_names() == ["DB", "SESSIONS"]
 
 
 def test_a_config_keeps_its_declared_bindings_usable(configured: Emulator) -> None:
-    assert configured.kv("CACHE").id == "0f2ac74b498b48028cb68387c421e279"
+    assert configured.kv("SESSIONS").id == "0f2ac74b498b48028cb68387c421e279"
     assert configured.d1("DB") is configured.env.d1("DB")
 
 

@@ -112,32 +112,49 @@ def test_a_module_seed_is_an_async_function_run_once_per_module(
     result.assert_outcomes(passed=5)
 
 
-def test_a_seed_builds_on_the_wrangler_config_and_its_migrations(
-    downstream: pytest.Pytester,
-) -> None:
+SHOP_CONFTEST = """
+import pytest
+
+@pytest.fixture(scope="session")
+def cf_seed():
+    def seed(emulator):
+        emulator.d1("DB").sqlite_utils["products"].insert({"name": "kettle"})
+        emulator.kv("{binding}")
+    return seed
+"""
+
+SHOP_TESTS = """
+import pytest
+
+pytestmark = pytest.mark.asyncio
+
+async def test_seeded(cf_d1, cf_kv):
+    assert await cf_d1.prepare("SELECT name FROM products").raw() == [["kettle"]]
+    names = await cf_d1.prepare("SELECT name FROM d1_migrations").raw()
+    assert names == [["0001_products.sql"]]
+    assert cf_kv.id == "0f2ac74b498b48028cb68387c421e279"
+"""
+
+
+def run_shop(downstream: pytest.Pytester, binding: str) -> pytest.RunResult:
+    """A wrangler project with one migration, seeded through ``binding``."""
     write_project(
         downstream.path,
         {"0001_products.sql": "CREATE TABLE products (id INTEGER PRIMARY KEY, name TEXT);"},
     )
-    downstream.makeconftest(
-        """
-        import pytest
+    downstream.makeconftest(SHOP_CONFTEST.replace("{binding}", binding))
+    downstream.makepyfile(test_shop=SHOP_TESTS)
+    return downstream.runpytest_inprocess()
 
-        @pytest.fixture(scope="session")
-        def cf_seed():
-            def seed(emulator):
-                emulator.d1("DB").sqlite_utils["products"].insert({"name": "kettle"})
-                emulator.kv("SESIONS")  # a typo: the config declares SESSIONS
-            return seed
-        """
-    )
-    downstream.makepyfile(
-        test_shop="""
-        def test_never_seeded(cf_d1):
-            pass
-        """
-    )
-    result = downstream.runpytest_inprocess()
+
+def test_the_migrated_and_seeded_database_is_restored(downstream: pytest.Pytester) -> None:
+    run_shop(downstream, "SESSIONS").assert_outcomes(passed=1)
+
+
+def test_a_seed_is_held_to_the_bindings_the_config_declares(
+    downstream: pytest.Pytester,
+) -> None:
+    result = run_shop(downstream, "SESIONS")  # a typo: the config declares SESSIONS
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
         [
@@ -145,39 +162,6 @@ def test_a_seed_builds_on_the_wrangler_config_and_its_migrations(
             "(declared: DB, SESSIONS); did you mean 'SESSIONS'?"
         ]
     )
-
-
-def test_the_migrated_and_seeded_database_is_restored(downstream: pytest.Pytester) -> None:
-    write_project(
-        downstream.path,
-        {"0001_products.sql": "CREATE TABLE products (id INTEGER PRIMARY KEY, name TEXT);"},
-    )
-    downstream.makeconftest(
-        """
-        import pytest
-
-        @pytest.fixture(scope="session")
-        def cf_seed():
-            def seed(emulator):
-                emulator.d1("DB").sqlite_utils["products"].insert({"name": "kettle"})
-            return seed
-        """
-    )
-    downstream.makepyfile(
-        test_shop="""
-        import pytest
-
-        pytestmark = pytest.mark.asyncio
-
-        async def test_seeded(cf_d1, cf_kv):
-            assert await cf_d1.prepare("SELECT name FROM products").raw() == [["kettle"]]
-            names = await cf_d1.prepare("SELECT name FROM d1_migrations").raw()
-            assert names == [["0001_products.sql"]]
-            assert cf_kv.id == "0f2ac74b498b48028cb68387c421e279"
-        """
-    )
-    result = downstream.runpytest_inprocess()
-    result.assert_outcomes(passed=1)
 
 
 def test_cf_seed_must_return_a_function(downstream: pytest.Pytester) -> None:
