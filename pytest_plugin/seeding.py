@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import weakref
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, TypeAlias
@@ -65,6 +66,13 @@ def _image(config: pytest.Config, settings: Settings, seed: Seed) -> EmulatorIma
         raise TypeError(
             f"cf_seed must return a function that seeds an Emulator, not {type(seed).__name__}"
         )
+    try:
+        weakref.ref(seed)  # the image is kept as long as the seed, through a weak reference
+    except TypeError:
+        raise TypeError(
+            f"cf_seed must return a function (or an object that can be weakly referenced), "
+            f"not {type(seed).__name__}"
+        ) from None
     images = config.stash.setdefault(_IMAGES, WeakKeyDictionary())
     found = images.get(seed)
     if found is not None:

@@ -164,19 +164,36 @@ def test_a_seed_is_held_to_the_bindings_the_config_declares(
     )
 
 
-def test_cf_seed_must_return_a_function(downstream: pytest.Pytester) -> None:
+@pytest.mark.parametrize(
+    ("returned", "message"),
+    [
+        ('{"SESSIONS": {"k": "v"}}', "must return a function that seeds an Emulator, not dict"),
+        (
+            "Slotted()",
+            "must return a function (or an object that can be weakly referenced), not Slotted",
+        ),
+    ],
+    ids=["not-callable", "no-weak-reference"],
+)
+def test_cf_seed_must_return_a_function(
+    downstream: pytest.Pytester, returned: str, message: str
+) -> None:
     downstream.makeconftest(
-        """
+        f"""
         import pytest
+
+        class Slotted:
+            __slots__ = ()
+
+            def __call__(self, emulator):
+                pass
 
         @pytest.fixture(scope="session")
         def cf_seed():
-            return {"SESSIONS": {"k": "v"}}
+            return {returned}
         """
     )
     downstream.makepyfile(test_bad="def test_bad(cf_emulator):\n    pass\n")
     result = downstream.runpytest_inprocess()
     result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(
-        ["E * TypeError: cf_seed must return a function that seeds an Emulator, not dict"]
-    )
+    result.stdout.fnmatch_lines([f"E * TypeError: cf_seed {message}"])
