@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
@@ -39,6 +39,8 @@ from typing import Any
 
 from emulator.clock import Clock, SystemClock
 from emulator.d1 import D1Database
+from emulator.env import Env, closest_hint
+from emulator.image import EmulatorImage, restore_image, take_image
 from emulator.kv import KVNamespace
 from emulator.ownership import FolderLock, claim_folder
 
@@ -80,54 +82,6 @@ __all__ = [
     "validate_binding_name",
     "validate_title",
 ]
-
-
-class Env:
-    """Attribute and item access to an emulator's bindings: ``env.SESSIONS``, ``env["DB"]``."""
-
-    __slots__ = ("_emulator",)
-    _emulator: Emulator
-
-    def __init__(self, emulator: Emulator) -> None:
-        object.__setattr__(self, "_emulator", emulator)
-
-    def __getattr__(self, name: str) -> Binding:
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(self._missing(name)) from None
-
-    def __getitem__(self, name: str) -> Binding:
-        binding = self._emulator.binding(name)
-        if binding is None:
-            raise KeyError(self._missing(name))
-        return binding
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError("bindings are created with Emulator.kv(name) or Emulator.d1(name)")
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and self._emulator.binding(name) is not None
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._emulator.binding_names())
-
-    def __dir__(self) -> list[str]:
-        return [*self._emulator.binding_names(), *super().__dir__()]
-
-    def get(self, name: str) -> Binding | None:
-        """Return the binding called ``name``, or ``None``."""
-        return self._emulator.binding(name)
-
-    def _missing(self, name: str) -> str:
-        known = ", ".join(self._emulator.binding_names()) or "none yet"
-        return (
-            f"no binding named {name!r} (bindings: {known}); "
-            "create it with Emulator.kv(name) or Emulator.d1(name)"
-        )
-
-    def __repr__(self) -> str:
-        return f"Env({', '.join(self._emulator.binding_names())})"
 
 
 class Emulator:
@@ -174,6 +128,7 @@ class Emulator:
         self._closed = False
         # One owner per folder (``emulator.ownership``): a second one refuses here.
         self.owner_lock: FolderLock | None = None
+        self._declared: tuple[str, frozenset[str]] | None = None
         if self.persist_to is not None:
             self.owner_lock = claim_folder(self.persist_to)
             try:
@@ -226,6 +181,17 @@ class Emulator:
             self._save_registry()
             return self._binding_object(kind, binding_id, name)
 
+    def declare_bindings(self, names: Iterable[str], *, source: str) -> None:
+        """From now on, refuse to create a binding that ``source`` does not declare.
+
+        A wrangler config calls this once it has bound its names, so ``emu.kv("CAHCE")``
+        (a typo) raises ``ValueError`` naming the closest declared binding, instead of
+        creating an empty namespace no test would notice. Bindings already known (declared,
+        or persisted in ``persist_to``) stay usable.
+        """
+        with self._lock:
+            self._declared = (source, frozenset(names))
+
     def binding(self, name: str) -> Binding | None:
         """Return the binding called ``name`` (opening a persisted one), or ``None``."""
         with self._lock:
@@ -255,6 +221,7 @@ class Emulator:
                     f"binding {name!r} already has id {record.id!r}, not {binding_id!r}"
                 )
             if record is None:
+                self._check_declared(name)
                 resolved = binding_id if binding_id is not None else default_binding_id(kind, name)
                 record = BindingRecord(kind, name, validate_binding_id(resolved))
                 self._records[name] = record
@@ -264,6 +231,17 @@ class Emulator:
                     self._add_resource(kind, record.id, name, unique=False)
                 self._save_registry()
             return self._binding_object(kind, record.id, name)
+
+    def _check_declared(self, name: str) -> None:
+        if self._declared is None:
+            return
+        source, declared = self._declared
+        if name not in declared:
+            known = ", ".join(sorted(declared)) or "none"
+            raise ValueError(
+                f"binding {name!r} is not declared in {source} (declared: {known})"
+                f"{closest_hint(name, declared)}"
+            )
 
     # -- resources (what the REST API manages) --------------------------------------------
 
@@ -426,6 +404,17 @@ class Emulator:
     def _save_registry(self) -> None:
         if self.persist_to is not None:
             save_registry(self._registry_path(), self._records, self._resources)
+
+    # -- images (restoring seeded state) --------------------------------------------------
+
+    def image(self) -> EmulatorImage:
+        """Return every binding, resource and byte of data now, for ``restore``."""
+        return take_image(self)
+
+    def restore(self, image: EmulatorImage) -> None:
+        """Make this in-memory emulator hold what ``image`` holds (see
+        ``emulator.image.restore_image``); objects held on its bindings stay valid."""
+        restore_image(self, image)
 
     # -- lifecycle ------------------------------------------------------------------------
 

@@ -94,8 +94,9 @@ class WranglerConfig:
         """Bind every namespace and database of this config on ``emulator``, by local id.
 
         KV namespaces are titled after their binding and D1 databases after their
-        ``database_name``. Raises ``WranglerConfigError`` if an id or binding name cannot
-        be used by the emulator.
+        ``database_name``. Afterwards the emulator refuses to create bindings the config does
+        not declare (``Emulator.declare_bindings``). Raises ``WranglerConfigError`` if an id
+        or binding name cannot be used by the emulator.
         """
         try:
             for kv in self.kv_namespaces:
@@ -104,6 +105,10 @@ class WranglerConfig:
                 emulator.bind("d1", db.binding, db.local_id, title=db.database_name)
         except ValueError as exc:
             raise WranglerConfigError(f"{self.path}: {exc}") from exc
+        # As wrangler, know only the declared bindings: a typo must not create a new one.
+        declared = [kv.binding for kv in self.kv_namespaces]
+        declared += [db.binding for db in self.d1_databases]
+        emulator.declare_bindings(declared, source=self.path.name)
 
 
 def find_wrangler_config(folder: str | os.PathLike[str] = ".") -> Path | None:

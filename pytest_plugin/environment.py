@@ -19,12 +19,13 @@ if TYPE_CHECKING:
 __all__ = ["build_emulator", "check_environment"]
 
 
-def build_emulator(settings: Settings) -> Emulator:
+def build_emulator(settings: Settings, *, migrate: bool = True) -> Emulator:
     """Return a new in-memory ``Emulator`` on the system clock (which ``cf_time`` moves).
 
     Its bindings are the wrangler config's (by their local ids) or the default KV and D1
-    bindings, and every D1 database has its migrations applied, as
-    ``wrangler d1 migrations apply --local`` would. Raises what the emulator raises.
+    bindings, and every D1 database has its migrations applied (unless ``migrate`` is
+    false), as ``wrangler d1 migrations apply --local`` would. Raises what the emulator
+    raises.
     """
     from emulator import Emulator
 
@@ -37,7 +38,7 @@ def build_emulator(settings: Settings) -> Emulator:
                 emulator.kv(settings.kv_binding)
             if settings.d1_binding is not None:
                 emulator.d1(settings.d1_binding)
-        for binding, folder, table in settings.migrations:
+        for binding, folder, table in settings.migrations if migrate else ():
             emulator.d1(binding).apply_migrations(folder, table=table)
     except BaseException:
         emulator.close()

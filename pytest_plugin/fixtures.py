@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from emulator.session import SessionConfig
     from pytest_plugin.client import ClientFactory
     from pytest_plugin.cookies import EmulatorCookieJar
+    from pytest_plugin.seeding import Seed
     from pytest_plugin.time_travel import TimeTravel
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "cf_emulator",
     "cf_env",
     "cf_kv",
+    "cf_seed",
     "cf_session_backend",
     "cf_session_config",
     "cf_time",
@@ -51,17 +53,35 @@ def _settings(request: pytest.FixtureRequest) -> Settings:
     return request.config.stash[SETTINGS_KEY]
 
 
+@pytest.fixture(scope="session")
+def cf_seed() -> Seed | None:
+    """Override to seed KV and D1 once per session (or module, at that scope): return a
+    function that writes the seed into the ``Emulator`` it gets (sync or ``async``).
+
+    ``cf_emulator`` then starts every test from a restored copy of that state instead of
+    seeding again (see ``pytest_plugin.seeding``). The default, ``None``, seeds nothing.
+    """
+    return None
+
+
 @pytest.fixture
-def cf_emulator(request: pytest.FixtureRequest) -> Iterator[Emulator]:
+def cf_emulator(request: pytest.FixtureRequest, cf_seed: Seed | None) -> Iterator[Emulator]:
     """A fresh, in-memory ``Emulator`` for this test, on the test clock.
 
     Its bindings are KV ``SESSIONS`` and D1 ``DB``, or those of the wrangler config named
-    by ``cf_wrangler_config`` (with every D1 migration applied). It reads time through
-    ``time.time()``, so ``cf_time`` moves it.
+    by ``cf_wrangler_config`` (with every D1 migration applied), holding what ``cf_seed``
+    wrote, if it is overridden. It reads time through ``time.time()``, so ``cf_time``
+    moves it.
     """
-    from pytest_plugin.environment import build_emulator
+    settings = _settings(request)
+    if cf_seed is None:
+        from pytest_plugin.environment import build_emulator
 
-    emulator = build_emulator(_settings(request))
+        emulator = build_emulator(settings)
+    else:
+        from pytest_plugin.seeding import seeded_emulator
+
+        emulator = seeded_emulator(request.config, settings, cf_seed)
     yield emulator
     emulator.close()
 

@@ -7,7 +7,7 @@ the test's id and what to write instead, never later inside a fixture.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time
+from datetime import datetime
 from typing import Final
 
 import pytest
@@ -36,7 +36,8 @@ MARKER_HELP: Final = (
     "('kv', 'd1'), within those --cf-session-backend allows.",
 )
 
-#: What ``cf_time`` accepts as an instant, quoted by every error about one.
+#: What ``cf_time`` accepts as an instant, quoted by every error about one (the words of
+#: ``emulator.clock.INSTANT_FORMS``, which cannot be imported while the plugin loads).
 INSTANT_HELP = (
     "use an ISO 8601 string such as '2030-01-02T03:04:05Z', a datetime or date "
     "(naive means UTC), or epoch seconds"
@@ -44,29 +45,17 @@ INSTANT_HELP = (
 
 
 def parse_instant(when: object) -> datetime:
-    """Turn a marker argument into an aware UTC datetime.
+    """Turn a marker argument into an aware UTC datetime (``emulator.clock.to_datetime``).
 
-    Raises ``ValueError`` saying which forms are accepted.
+    Raises ``ValueError`` saying which forms are accepted, for a wrong type as well.
     """
-    if isinstance(when, datetime):
-        parsed = when
-    elif isinstance(when, date):
-        parsed = datetime.combine(when, time())
-    elif isinstance(when, bool) or not isinstance(when, str | int | float):
-        raise ValueError(f"cannot start the clock at {when!r}: {INSTANT_HELP}")
-    elif isinstance(when, str):
-        try:
-            parsed = datetime.fromisoformat(when.strip())
-        except ValueError:
-            raise ValueError(f"{when!r} is not a date: {INSTANT_HELP}") from None
-    else:
-        try:
-            parsed = datetime.fromtimestamp(when, UTC)
-        except (OverflowError, OSError, ValueError):
-            raise ValueError(f"{when!r} is out of range as epoch seconds") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    # Imported here: loading the plugin must not load the emulator.
+    from emulator.clock import to_datetime
+
+    try:
+        return to_datetime(when)  # type: ignore[arg-type]
+    except TypeError:
+        raise ValueError(f"cannot start the clock at {when!r}: {INSTANT_HELP}") from None
 
 
 def instant_from_marker(marker: pytest.Mark, nodeid: str) -> datetime:

@@ -8,6 +8,10 @@ function, the session middleware and cookie expiry in the test jars together.
 freezegun runs with ``real_asyncio=True``: event loops keep reading the real monotonic
 clock, so ``asyncio.sleep``, aiohttp timeouts and test servers work while time is frozen.
 
+pytest's own timer (``_pytest.timing``: ``--durations``, the session time, JUnit XML) is
+left on the real clock: freezegun is told to ignore it, so a test frozen in 2030 still
+reports that it took milliseconds.
+
 time-machine patches the same functions at the C level; the two cannot be active at once,
 and ``start`` refuses with an explanation when a time-machine travel is under way.
 """
@@ -23,6 +27,7 @@ from types import TracebackType
 import freezegun
 from freezegun.api import FrozenDateTimeFactory
 
+from emulator.clock import to_seconds
 from pytest_plugin.markers import parse_instant
 
 __all__ = ["TimeTravel", "TimeTravelConflictError"]
@@ -38,6 +43,10 @@ def _time_machine_is_travelling() -> bool:
     hatch = getattr(module, "escape_hatch", None)
     return bool(hatch is not None and hatch.is_travelling())
 
+
+# Modules that keep the real clock while time is frozen (freezegun neither patches their
+# references to time.time/perf_counter nor fakes calls made from them).
+_REAL_TIME_MODULES = ["_pytest.timing"]
 
 _CONFLICT = (
     "cf_time cannot start: time-machine is travelling in this test (a time_machine "
@@ -76,7 +85,7 @@ class TimeTravel:
             raise RuntimeError("this TimeTravel is already started")
         if _time_machine_is_travelling():
             raise TimeTravelConflictError(_CONFLICT)
-        freezer = freezegun.freeze_time(self._start, real_asyncio=True)
+        freezer = freezegun.freeze_time(self._start, real_asyncio=True, ignore=_REAL_TIME_MODULES)
         factory = freezer.start()
         # tick=False and auto_tick_seconds=0 always give the frozen factory.
         assert isinstance(factory, FrozenDateTimeFactory)
@@ -134,11 +143,7 @@ class TimeTravel:
 
         Raises ``TypeError`` for anything else.
         """
-        if isinstance(delta, bool) or not isinstance(delta, timedelta | int | float):
-            raise TypeError(
-                f"shift() takes a timedelta or a number of seconds, got {type(delta).__name__}"
-            )
-        step = delta if isinstance(delta, timedelta) else timedelta(seconds=delta)
+        step = timedelta(seconds=to_seconds(delta))
         factory = self._require()
         factory.move_to(factory() + step)
 

@@ -36,9 +36,10 @@ from emulator.d1.constants import (
     PRAGMA_OBJECT_NAME,
     PRAGMA_OPTIONAL_OBJECT_NAME,
     RESERVED_PREFIX,
+    SQLITE_RESERVED_PREFIX,
 )
 
-__all__ = ["Authorizer", "Refusal", "WriteTargets", "is_allowed_name"]
+__all__ = ["Authorizer", "Refusal", "WriteTargets", "is_allowed_name", "is_user_table"]
 
 OK: Final = apsw.SQLITE_OK
 DENY: Final = apsw.SQLITE_DENY
@@ -72,6 +73,12 @@ _INTEGER: Final = re.compile(r"[+-]?(?:0[xX][0-9A-Fa-f]+|0[0-7]*|[1-9][0-9]*)")
 def is_allowed_name(name: str) -> bool:
     """``SqlStorage::isAllowedName``: names starting with ``_cf_`` are the runtime's."""
     return not name.startswith(RESERVED_PREFIX)
+
+
+def is_user_table(name: str) -> bool:
+    """Whether a table name is the user's: neither the runtime's (``_cf_``, exact case) nor
+    SQLite's (``sqlite_``, any case)."""
+    return is_allowed_name(name) and not name.lower().startswith(SQLITE_RESERVED_PREFIX)
 
 
 def _parse_int(text: str) -> int | None:

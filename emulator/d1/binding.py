@@ -1,4 +1,4 @@
-"""Python values -> D1 bind parameters (Decision 1 of the semantics reference).
+"""Python values -> D1 bind parameters (docs/d1.md#binding).
 
 ``int`` binds as INTEGER (within SQLite's signed 64-bit range), ``float`` as REAL, ``bool``
 as INTEGER 1/0, ``str`` as TEXT, ``None`` as NULL, and ``bytes`` / ``bytearray`` /
@@ -6,7 +6,7 @@ as INTEGER 1/0, ``str`` as TEXT, ``None`` as NULL, and ``bytes`` / ``bytearray``
 floats bind as NULL: the binding sends parameters as JSON, where ``NaN`` and ``Infinity``
 become ``null``. Anything else is refused by ``bind()`` with the runtime's
 ``D1_TYPE_ERROR: Type '<type>' not supported for value '<value>'``, naming the Python type
-and ``repr`` of the value (Decision 10: messages name the Python API's words).
+and ``repr`` of the value (messages name the Python API's words: docs/kv.md#python-words).
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ import apsw
 
 # -- identity -------------------------------------------------------------------------------
 
-#: ``meta.served_by`` (Miniflare says ``"miniflare.db"``; Decision 9: name this emulator).
+#: ``meta.served_by`` (Miniflare says ``"miniflare.db"``; docs/d1.md#results).
 SERVED_BY: Final = "cf-kv-d1-emulator"
 
 # -- message prefixes and texts (d1-api.ts, database.worker.ts, sql.c++, sqlite.c++) --------
@@ -198,11 +198,13 @@ NO_SUCH_TABLE: Final = "no such table: {}"
 
 #: Table names starting with this (case-sensitively) belong to the runtime.
 RESERVED_PREFIX: Final = "_cf_"
+#: Names starting with this, in any case, belong to SQLite itself.
+SQLITE_RESERVED_PREFIX: Final = "sqlite_"
 
 #: The runtime's own table, present in every D1 database (``PRAGMA table_list`` shows it).
 CF_METADATA_TABLE: Final = "_cf_METADATA"
 CF_METADATA_SQL: Final = (
-    "CREATE TABLE IF NOT EXISTS _cf_METADATA (\n        key INTEGER PRIMARY KEY,\n"
+    f"CREATE TABLE IF NOT EXISTS {CF_METADATA_TABLE} (\n        key INTEGER PRIMARY KEY,\n"
     "        value BLOB\n      )"
 )
 

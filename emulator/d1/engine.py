@@ -11,7 +11,7 @@ configured connection itself is ``sqlite.D1Sqlite``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
@@ -358,10 +358,17 @@ class Engine:
 
     def reset(self) -> None:
         """Empty the database in place; the connection (and adapters on it) stay valid."""
+        self._replace_contents(self.sqlite.reset)
+
+    def restore(self, image: bytes) -> None:
+        """Replace the database with ``image`` in place (see ``D1Sqlite.restore``)."""
+        self._replace_contents(partial(self.sqlite.restore, image))
+
+    def _replace_contents(self, replace: Callable[[], None]) -> None:
         with self.lock:
             self.check_open()
             self.metering.advance()
-            self.sqlite.reset()
+            replace()
             self.metering.forget_shapes()
             self.metering.invalidate_size()
             self.adapter_dirty = False

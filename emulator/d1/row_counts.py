@@ -16,7 +16,7 @@ Stock SQLite keeps no such counters, so the emulator rebuilds them from what it 
 - the pre-update hook's row changes (table, operation, trigger depth, rowid), multiplied by
   the table's indexes, plus one ``sqlite_sequence`` write per ``AUTOINCREMENT`` table.
 
-The result matches Miniflare for every statement of the semantics reference's table and
+The result matches Miniflare for every statement of docs/d1.md#rows-read-and-written and
 for single-table statements generally (scans, lookups, ranges, ``IN`` lists, ``ORDER BY``,
 ``GROUP BY``, ``count(*)``, upserts, ``REPLACE``, ``RETURNING``, triggers' row changes);
 joins, compound selects and DDL beyond ``CREATE``/``DROP`` are approximations.

@@ -31,6 +31,7 @@ from emulator.clock import Clock
 from emulator.d1.authorizer import Authorizer
 from emulator.d1.clockvfs import ClockVFS
 from emulator.d1.constants import CF_METADATA_SQL, D1_LIMITS, FP_DIGITS, KEPT_MODULES
+from emulator.sqlite_image import check_image
 
 __all__ = ["D1Sqlite"]
 
@@ -198,6 +199,24 @@ class D1Sqlite:
             finally:
                 conn.config(apsw.SQLITE_DBCONFIG_RESET_DATABASE, 0)
                 conn.config(apsw.SQLITE_DBCONFIG_DEFENSIVE, 1)
+        self.prepare_database()
+        self.auth.schema_epoch += 1
+
+    def restore(self, image: bytes) -> None:
+        """Replace the database with ``image`` (bytes from ``serialize``), in place
+        (``sqlite3_deserialize``); the connection, and the adapters on it, stay valid.
+
+        Only an in-memory database can be restored: the copy lives in memory.
+        """
+        data = check_image(image, "D1 database")
+        if self.path is not None:
+            raise ValueError("only an in-memory D1 database can be restored from an image")
+        conn = self.conn
+        with self.trusted():
+            if conn.in_transaction:
+                conn.execute("ROLLBACK", can_cache=False)
+            # The connection's VFS (the clock) stays: SQLite asks it, not the file, for "now".
+            conn.deserialize("main", data)
         self.prepare_database()
         self.auth.schema_epoch += 1
 

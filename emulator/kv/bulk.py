@@ -3,7 +3,7 @@
 The KV service answers a bulk read from a JSON body, so its checks are the service's own
 (``KV GET_BULK failed: ...``), in its order: the type, the key count, then key by key
 (name, ``cache_ttl``, read, JSON parse), and the total size last. The result is a ``dict``
-in request order holding every requested key (Decision 5).
+in request order holding every requested key (docs/kv.md#bulk-get).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Workers KV vocabulary: limits and the runtime's messages, with ``{}`` slots.
 
-Every text here is what workerd / Miniflare 4 produce (see the semantics reference), except
-where Python's own words replace a JS type name (Decision 10) or where the Python API refuses
+Every text here is what workerd / Miniflare 4 produce (docs/kv.md quotes them), except
+where Python's own words replace a JS type name (docs/kv.md#python-words) or where it refuses
 something JavaScript would coerce (marked *Python*). Server-side messages are wrapped in
 ``FAILED`` with the operation name (``GET``, ``GET_BULK``, ``PUT``, ``DELETE``) and status.
 """
@@ -25,7 +25,7 @@ MAX_BULK_BYTES: Final = 25 * 1024 * 1024
 INT32_MIN: Final = -(2**31)
 INT32_MAX: Final = 2**31 - 1
 
-# Opt-in production strictness (Decision 7).
+# Opt-in production strictness (docs/kv.md#strict-modes).
 WRITE_INTERVAL_SECONDS: Final = 1.0  # 1 write per second per key
 CONSISTENCY_WINDOW_SECONDS: Final = 60.0  # reads may lag writes by up to 60 s
 

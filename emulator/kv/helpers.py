@@ -15,6 +15,7 @@ from emulator.errors import KVArgumentError
 from emulator.kv import constants as c
 from emulator.kv.results import KVEntry
 from emulator.kv.seeding import SeedValue, seed_writes
+from emulator.kv.sqlite_store import SQLiteKVStore
 from emulator.kv.storage import KVStore
 from emulator.kv.validation import encode_key
 from emulator.kv.values import parse_metadata
@@ -23,7 +24,8 @@ __all__ = ["KVTestHelpers"]
 
 
 class KVTestHelpers:
-    """``snapshot``, ``entry``, ``seed`` and ``seed_many``, mixed into ``KVNamespace``."""
+    """``snapshot``, ``entry``, ``seed``, ``seed_many`` and ``image``, mixed into
+    ``KVNamespace``."""
 
     clock: Clock
     _store: KVStore
@@ -49,6 +51,19 @@ class KVTestHelpers:
             return None
         expires, metadata, value = row
         return KVEntry(value, parse_metadata(metadata), expires)
+
+    def image(self) -> bytes:
+        """Return every key, expired or not, as SQLite database bytes, for ``restore()``.
+
+        Raises ``TypeError`` for a namespace whose storage is not SQLite (a wrangler
+        layout's).
+        """
+        return self._sqlite_store().image()
+
+    def _sqlite_store(self) -> SQLiteKVStore:
+        if not isinstance(self._store, SQLiteKVStore):
+            raise TypeError(f"{type(self._store).__name__} storage has no image")
+        return self._store
 
     def seed(
         self,

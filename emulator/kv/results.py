@@ -1,7 +1,7 @@
 """What KV calls return: ``get_with_metadata`` and ``list`` results, and stored entries.
 
 Shapes follow the Workers runtime in Python spelling (``list_complete``, ``cache_status``).
-``cache_status`` is always ``None`` (Decision 9); ``cursor`` is ``None`` on the last page,
+``cache_status`` is always ``None`` (docs/kv.md#results); ``cursor`` is ``None`` on the last page,
 where the runtime leaves the property out.
 """
 

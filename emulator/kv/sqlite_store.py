@@ -23,6 +23,7 @@ from typing import cast
 import apsw
 
 from emulator.kv.storage import ListedRow, StoredRow, WriteRow
+from emulator.sqlite_image import check_image, user_version
 
 __all__ = ["SQLiteKVStore"]
 
@@ -136,6 +137,22 @@ class SQLiteKVStore:
 
     def clear(self) -> None:
         self._cursor.execute(_CLEAR)
+
+    def image(self) -> bytes:
+        """Return the store's database bytes (``sqlite3_serialize``)."""
+        return self._conn.serialize("main") or b""
+
+    def restore(self, image: bytes) -> None:
+        """Replace every row with those of ``image`` (``sqlite3_deserialize``: one copy).
+
+        Raises ``ValueError`` for a store kept in a file, or an image of another schema.
+        """
+        data = check_image(image, "KV namespace")
+        if user_version(data) != SCHEMA_VERSION:
+            raise ValueError(f"not a KV namespace image: schema version {user_version(data)}")
+        if self.path is not None:
+            raise ValueError("only an in-memory KV namespace can be restored from an image")
+        self._conn.deserialize("main", data)
 
     def close(self) -> None:
         self._conn.close()

@@ -1,4 +1,4 @@
-"""Opt-in production strictness that Miniflare does not show (Decision 7).
+"""Opt-in production strictness that Miniflare does not show (docs/kv.md#strict-modes).
 
 - ``WriteRateLimiter``: Workers KV allows 1 write per second per key; a second ``put`` or
   ``delete`` of the same key within 1 s (clock time) fails with

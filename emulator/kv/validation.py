@@ -10,12 +10,12 @@ calls them in that order, so one bad call reports what production would report f
 from __future__ import annotations
 
 import base64
-import json
 import math
 import re
 from typing import Any, NoReturn
 
 from emulator.errors import KVArgumentError, KVError
+from emulator.json_text import stringify
 from emulator.kv import constants as c
 
 __all__ = [
@@ -203,13 +203,13 @@ def metadata_text(metadata: Any) -> tuple[str, int] | None:
     """Serialise metadata like ``JSON.stringify`` and return ``(text, utf8_length)``.
 
     ``None`` means no metadata. Compact separators, non-ASCII kept as it is; lone surrogates
-    are escaped (``"\\ud800"``) as JavaScript's well-formed ``JSON.stringify`` does. Raises
-    Python's own ``TypeError`` for what JSON cannot hold and ``ValueError`` for NaN and
-    infinities (JavaScript would silently store ``null`` for those).
+    are escaped (``"\\ud800"``) as JavaScript's well-formed ``JSON.stringify`` does; NaN and
+    infinities become ``null`` as they do there. Raises Python's own ``TypeError`` for what
+    JSON cannot hold and ``ValueError`` for a circular value.
     """
     if metadata is None:
         return None
-    text = json.dumps(metadata, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    text = stringify(metadata)
     if text.isascii():
         return text, len(text)
     try:

@@ -20,27 +20,20 @@ from __future__ import annotations
 
 import base64
 from datetime import UTC, datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
+from emulator.clock import Clock, FreezableClock, MovableClock, to_epoch_seconds
+from emulator.d1.authorizer import is_user_table
 from emulator.server import constants as c
 from emulator.server.d1_api import database_json
 from emulator.server.envelope import ApiResponse, jsonable, ok
 from emulator.server.errors import ApiError
 from emulator.server.routing import Call, Router
 
-__all__ = ["MovableClock", "clock_state", "register"]
+__all__ = ["clock_state", "register"]
 
 ADMIN = c.ADMIN_PREFIX.strip("/")
 _DEFAULT_DUMP_LIMIT = 1000
-
-
-@runtime_checkable
-class MovableClock(Protocol):
-    """A clock the admin routes can move (``ManualClock``, ``OffsetClock``)."""
-
-    def now(self) -> float: ...
-    def move_to(self, when: datetime | float | int) -> None: ...
-    def shift(self, delta: float) -> None: ...
 
 
 def register(router: Router) -> None:
@@ -52,14 +45,16 @@ def register(router: Router) -> None:
     router.add("GET", ADMIN + "/state", state)
 
 
-def clock_state(clock: Any) -> dict[str, Any]:
-    """What ``GET /__emulator/clock`` shows."""
+def clock_state(clock: Clock) -> dict[str, Any]:
+    """What ``GET /__emulator/clock`` shows (``offset`` and ``frozen`` are ``None`` for a
+    clock that does not follow wall time)."""
     now = clock.now()
+    freezable = clock if isinstance(clock, FreezableClock) else None
     return {
         "now": now,
         "iso": datetime.fromtimestamp(now, UTC).isoformat(timespec="milliseconds"),
-        "offset": getattr(clock, "offset", None),
-        "frozen": getattr(clock, "frozen", None),
+        "offset": None if freezable is None else freezable.offset,
+        "frozen": None if freezable is None else freezable.frozen,
         "clock": type(clock).__name__,
     }
 
@@ -80,24 +75,22 @@ async def get_clock(call: Call) -> ApiResponse:
     return ok(clock_state(call.emulator.clock))
 
 
-def _instant(value: Any) -> float | datetime:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    if isinstance(value, str):
+def _instant(value: Any) -> float:
+    # JSON gives numbers and strings; anything else (or text that is not ISO 8601) is a 400.
+    if isinstance(value, int | float | str) and not isinstance(value, bool):
         try:
-            moment = datetime.fromisoformat(value)
+            return to_epoch_seconds(value)
         except ValueError:
             pass
-        else:
-            return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     raise ApiError(400, c.CODE_ADMIN, f"move_to must be epoch seconds or ISO-8601, not {value!r}")
 
 
-def _call_clock(clock: Any, method: str, *args: Any) -> None:
-    action = getattr(clock, method, None)
-    if action is None:
-        raise ApiError(400, c.CODE_ADMIN, f"{c.MSG_CLOCK_FIXED} (no {method})")
-    action(*args)
+def _freezable(clock: MovableClock, request: str) -> FreezableClock:
+    if not isinstance(clock, FreezableClock):
+        raise ApiError(
+            400, c.CODE_ADMIN, c.MSG_CLOCK_NOT_FREEZABLE.format(type(clock).__name__, request)
+        )
+    return clock
 
 
 async def move_clock(call: Call) -> ApiResponse:
@@ -116,14 +109,22 @@ async def move_clock(call: Call) -> ApiResponse:
     if freeze is not None and not isinstance(freeze, bool):
         raise ApiError(400, c.CODE_ADMIN, f"freeze must be true or false, not {freeze!r}")
     target = None if body.get("move_to") is None else _instant(body["move_to"])
-    if body.get("real") is True:
-        _call_clock(clock, "reset")
+    real = body.get("real") is True
+    # Refuse what this clock cannot do before changing anything.
+    freezable = None
+    if real or freeze is not None:
+        freezable = _freezable(clock, "real" if real else "freeze")
+    if real and freezable is not None:
+        freezable.reset()
     if target is not None:
         clock.move_to(target)
     if shift is not None:
         clock.shift(float(shift))
-    if freeze is not None:
-        _call_clock(clock, "freeze" if freeze else "unfreeze")
+    if freeze is not None and freezable is not None:
+        if freeze:
+            freezable.freeze()
+        else:
+            freezable.unfreeze()
     return ok(clock_state(clock))
 
 
@@ -148,7 +149,7 @@ def _d1_dump(call: Call, database_id: str, limit: int) -> dict[str, Any]:
     conn = call.emulator.d1_database(database_id).sqlite_utils
     tables: dict[str, Any] = {}
     for name in conn.table_names():
-        if name.startswith(("_cf_", "sqlite_")):
+        if not is_user_table(name):
             continue
         table = conn.table(name)
         tables[name] = {

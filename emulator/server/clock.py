@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from emulator.clock import to_epoch_seconds
+from emulator.clock import Duration, Instant, to_epoch_seconds, to_seconds
 
 __all__ = ["OffsetClock"]
 
 
 class OffsetClock:
-    """``time.time()`` plus an offset, optionally frozen; movable like ``ManualClock``."""
+    """``time.time()`` plus an offset, optionally frozen: an ``emulator.FreezableClock``."""
 
     def __init__(self) -> None:
         self._offset = 0.0
@@ -40,8 +40,8 @@ class OffsetClock:
         """Whether the clock stands still."""
         return self._frozen_at is not None
 
-    def move_to(self, when: datetime | float | int) -> None:
-        """Jump to an absolute instant (a datetime, naive means UTC, or epoch seconds)."""
+    def move_to(self, when: Instant) -> None:
+        """Jump to an instant (any form ``emulator.clock.to_datetime`` reads)."""
         target = to_epoch_seconds(when)
         with self._lock:
             if self._frozen_at is not None:
@@ -49,14 +49,9 @@ class OffsetClock:
             else:
                 self._offset = target - time.time()
 
-    def shift(self, delta: timedelta | float | int) -> None:
+    def shift(self, delta: Duration) -> None:
         """Move by ``delta`` seconds (or a ``timedelta``); negative moves back."""
-        if isinstance(delta, timedelta):
-            seconds = delta.total_seconds()
-        elif isinstance(delta, bool) or not isinstance(delta, int | float):
-            raise TypeError(f"expected a timedelta or seconds, got {type(delta).__name__}")
-        else:
-            seconds = float(delta)
+        seconds = to_seconds(delta)
         with self._lock:
             if self._frozen_at is not None:
                 self._frozen_at += seconds

@@ -23,7 +23,6 @@ KV_VALUE_LIMIT: Final = 26_214_400
 MAX_BODY_SIZE: Final = KV_VALUE_LIMIT + 64 * 1024
 
 KV_BULK_WRITE_LIMIT: Final = 10_000
-KV_KEYS_LIST_MAX: Final = 1000
 KV_NAMESPACES_PER_PAGE_DEFAULT: Final = 20
 KV_NAMESPACES_PER_PAGE_MAX: Final = 1000
 D1_DATABASES_PER_PAGE_DEFAULT: Final = 1000
@@ -37,8 +36,6 @@ CODE_NO_ROUTE: Final = 7000
 MSG_NO_ROUTE: Final = "No route for that URI"
 CODE_METHOD_NOT_ALLOWED: Final = 7001  # chosen
 MSG_METHOD_NOT_ALLOWED: Final = "Method not allowed for this endpoint ({} {})"
-CODE_BAD_ROUTE: Final = 7003
-MSG_BAD_ROUTE: Final = "Could not route to {}, perhaps your object identifier is invalid?"
 CODE_INTERNAL: Final = 10002  # chosen; only for bugs, never for bad input
 MSG_INTERNAL: Final = "Internal error"
 
@@ -95,4 +92,7 @@ MSG_D1_NAME_EXISTS: Final = "A database with that name already exists"
 CODE_ADMIN: Final = 9400
 MSG_CLOCK_FIXED: Final = (
     "the server's clock cannot be moved: run it on an OffsetClock or a ManualClock"
+)
+MSG_CLOCK_NOT_FREEZABLE: Final = (
+    "the server's clock is a {} that does not follow wall time: {!r} needs an OffsetClock"
 )

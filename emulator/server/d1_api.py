@@ -3,7 +3,7 @@
 ``query`` and ``raw`` take ``{"sql", "params"?}`` (one result per statement of ``sql``) or
 ``{"batch": [{"sql", "params"?}, ...]}`` (one result per item); either way the request is
 atomic. Rows come back as objects (``query``) or as ``{"columns", "rows"}`` (``raw``), with
-BLOBs as arrays of byte values (semantics Decision 1). SQL errors are 400 with code 7500 and
+BLOBs as arrays of byte values (docs/rest-api.md#d1-values). SQL errors are 400, code 7500, with
 the D1 text without its ``D1_ERROR: `` prefix, as the real API answers since 2024-04-15.
 
 ``export`` and ``import`` are in ``d1_transfer``. Not emulated: ``update``/``edit`` (read
@@ -18,6 +18,7 @@ from typing import Any
 
 from emulator.core import DuplicateTitleError, ResourceRecord
 from emulator.d1 import D1Database, D1Result
+from emulator.d1.authorizer import is_user_table
 from emulator.server import constants as c
 from emulator.server.envelope import ApiResponse, jsonable, ok
 from emulator.server.errors import ApiError
@@ -61,11 +62,8 @@ def database_json(record: ResourceRecord, db: D1Database | None = None) -> dict[
 
 def db_stats(db: D1Database) -> tuple[int, int]:
     """The database's size in bytes and its number of user tables."""
-    [(tables,)] = db.read_rows(
-        "SELECT count(*) FROM sqlite_schema WHERE type = 'table' "
-        "AND substr(name, 1, 4) != '_cf_' AND substr(name, 1, 7) != 'sqlite_'"
-    )
-    return db.file_size(), int(tables)
+    names = db.read_rows("SELECT name FROM sqlite_schema WHERE type = 'table'")
+    return db.file_size(), sum(1 for (name,) in names if is_user_table(name))
 
 
 def database_record(call: Call) -> ResourceRecord:

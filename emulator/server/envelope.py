@@ -73,7 +73,7 @@ class ApiResponse:
 def jsonable(value: Any) -> Any:
     """Make SQL and KV values JSON-safe as Cloudflare does.
 
-    BLOBs (``bytes``) become arrays of byte values (semantics Decision 1) and non-finite
+    BLOBs (``bytes``) become arrays of byte values (docs/rest-api.md#d1-values) and non-finite
     floats become ``null``, as JavaScript's ``JSON.stringify`` renders them.
     """
     if isinstance(value, bytes | bytearray | memoryview):

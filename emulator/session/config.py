@@ -12,6 +12,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from emulator.d1.authorizer import is_user_table
 from emulator.session import constants as c
 from emulator.session.backend import SessionBackend
 from emulator.session.cookies import SessionCookie, validate_cookie_name
@@ -40,9 +41,7 @@ def validate_table_name(table: object) -> str:
         raise CfArgumentError(c.INVALID_TABLE_NAME.format(table=table))
     if table.upper() in c.SQL_KEYWORDS:
         raise CfArgumentError(c.TABLE_NAME_IS_KEYWORD.format(table=table))
-    # SQLite reserves "sqlite_" in any case; D1's "_cf_" check is case-sensitive.
-    sqlite_prefix, cf_prefix = c.RESERVED_TABLE_PREFIXES
-    if table.lower().startswith(sqlite_prefix) or table.startswith(cf_prefix):
+    if not is_user_table(table):  # SQLite's "sqlite_" (any case) or D1's "_cf_"
         raise CfArgumentError(c.TABLE_NAME_RESERVED.format(table=table))
     return table
 

@@ -85,8 +85,6 @@ COOKIE_VALUE_PATTERN = re.compile(r"[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*"
 BINDING_NAME_PATTERN = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]{0,127}")
 # The table name is written into the seed's SQL unquoted.
 TABLE_NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
-# ``sqlite_`` names are reserved by SQLite (any case); D1 refuses ``_cf_`` names.
-RESERVED_TABLE_PREFIXES = ("sqlite_", "_cf_")
 # SQLite's keywords (``sqlite3_keyword_name``): unquoted, they break or change the SQL.
 _SQL_KEYWORDS_TEXT = """
     ABORT ACTION ADD AFTER ALL ALTER ALWAYS ANALYZE AND AS ASC ATTACH AUTOINCREMENT BEFORE

@@ -25,6 +25,7 @@ from typing import (
     is_typeddict,
 )
 
+from emulator.json_text import stringify
 from emulator.session import constants as c
 from emulator.session.errors import CfArgumentError, SessionError
 
@@ -58,15 +59,15 @@ def _encode_default(value: object) -> object:
 def encode(key: str, value: object) -> JSONValue:
     """Return ``value`` as JSON decodes it back; raise ``SessionError`` if not storable.
 
-    Refused, so that nothing unreadable is ever stored: what JSON cannot hold; NaN and
-    infinities (JavaScript readers of the same record would choke on Python's ``NaN``);
-    values nested more than ``MAX_VALUE_DEPTH`` levels (the seed's serde_json could not
-    read the record back, and reading it here would hit Python's recursion limit); lone
-    surrogates in the key or the value (UTF-8, which both KV and D1 store, cannot
-    encode them).
+    Refused, so that nothing unreadable is ever stored: what JSON cannot hold; values nested
+    more than ``MAX_VALUE_DEPTH`` levels (the seed's serde_json could not read the record
+    back, and reading it here would hit Python's recursion limit); lone surrogates in the
+    key or the value (UTF-8, which both KV and D1 store, cannot encode them). NaN and
+    infinities become ``None``, as serde_json's ``to_value`` makes them ``null`` in the seed
+    (JSON has no such numbers).
     """
     try:
-        text = _dumps(value)
+        text = stringify(value, default=_encode_default)
     except RecursionError:
         raise SessionError(c.VALUE_TOO_DEEP.format(key=key)) from None
     except (TypeError, ValueError) as exc:
@@ -89,7 +90,7 @@ def encode_record(data: dict[str, Any]) -> str:
     ``Session.changed``) is no longer storable; the values ``set()`` stored always are.
     """
     try:
-        text = _dumps(data, separators=(",", ":"))
+        text = stringify(data, default=_encode_default)
         text.encode("utf-8")  # UnicodeEncodeError is a ValueError
     except (TypeError, ValueError, RecursionError):
         text = None
@@ -98,12 +99,6 @@ def encode_record(data: dict[str, Any]) -> str:
             encode(key, value)  # raises, naming the key
     assert text is not None
     return text
-
-
-def _dumps(value: object, **options: Any) -> str:
-    return json.dumps(
-        value, allow_nan=False, default=_encode_default, ensure_ascii=False, **options
-    )
 
 
 def _check_utf8(what: str, key: str, text: str) -> None:

@@ -2,7 +2,7 @@
 target (in-process, and ``emulator.remote`` against ``serve``; see ``tests.targets``).
 
 Expected texts in these tests were observed on Miniflare 4.20260426 (workerd 2026-04-26,
-SQLite 3.47.0), the reference the semantics document records.
+SQLite 3.47.0), the reference docs/d1.md describes.
 """
 
 from __future__ import annotations

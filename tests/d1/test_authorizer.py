@@ -1,4 +1,4 @@
-"""D1's SQL restrictions (workerd's authorizer), section 10 of the semantics reference."""
+"""D1's SQL restrictions (workerd's authorizer): docs/d1.md#restrictions."""
 
 from __future__ import annotations
 

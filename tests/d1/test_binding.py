@@ -1,4 +1,4 @@
-"""bind(): Decision 1's type table, converted values, and D1_TYPE_ERROR texts."""
+"""bind(): the type table of docs/d1.md#binding, converted values, D1_TYPE_ERROR texts."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ class Level(enum.IntEnum):
         (Level.HIGH, "integer", 3),
     ],
 )
-async def test_bind_converts_python_values_as_decision_1_says(
+async def test_bind_converts_python_values_as_the_binding_table_says(
     db: D1Database, value: object, sqlite_type: str, returned: object
 ) -> None:
     row = await db.prepare("SELECT typeof(?1) AS t, ?1 AS v").bind(value).first()

@@ -1,4 +1,4 @@
-"""Every SQLite time function follows the emulator's clock (Decision 3)."""
+"""Every SQLite time function follows the emulator's clock (docs/d1.md#time)."""
 
 from __future__ import annotations
 

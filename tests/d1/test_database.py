@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 
 import pytest
 
@@ -257,7 +258,7 @@ async def test_dump_returns_the_bytes_of_a_sqlite_database_file(
     assert isinstance(tmp_path, Path)
     copy = tmp_path / "copy.sqlite"
     copy.write_bytes(data)
-    with sqlite3.connect(copy) as conn:
+    with closing(sqlite3.connect(copy)) as conn:
         assert conn.execute("SELECT v FROM k").fetchall() == [("a",)]
 
 

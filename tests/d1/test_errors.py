@@ -1,7 +1,7 @@
 """SQL error texts: workerd's ``<message>[ at offset N]: <CODE>[ (extended: <CODE>)]``.
 
-Every expected text below was observed on Miniflare (section 10 of the semantics
-reference); each failing call must also leave the database exactly as it was.
+Every expected text below was observed on Miniflare (docs/d1.md#errors); each failing
+call must also leave the database exactly as it was.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""workerd's SQLite limits (section 12 of the semantics reference), with D1's exact errors."""
+"""workerd's SQLite limits (docs/d1.md#limits), with D1's exact errors."""
 
 from __future__ import annotations
 

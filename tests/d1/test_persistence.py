@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from emulator import Emulator, ManualClock
@@ -31,7 +32,7 @@ async def test_the_file_uses_wal_while_open_and_stands_alone_after_close(
     emulator.close()
     assert not wal.exists()
     assert sorted(p.name for p in db.path.parent.iterdir()) == [db.path.name]
-    with sqlite3.connect(db.path) as conn:
+    with closing(sqlite3.connect(db.path)) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)
         assert conn.execute("SELECT v FROM t").fetchall() == [("x",)]
 
@@ -55,5 +56,5 @@ async def test_dump_of_a_persisted_database_is_a_plain_file_image(tmp_path: Path
     assert image[18:20] == b"\x01\x01"  # rollback-journal mode in the header
     copy = tmp_path / "copy.sqlite"
     copy.write_bytes(image)
-    with sqlite3.connect(copy) as conn:
+    with closing(sqlite3.connect(copy)) as conn:
         assert conn.execute("SELECT v FROM t").fetchall() == [("x",)]

@@ -1,8 +1,8 @@
 """``meta``: changes, last_row_id, changed_db, size_after, rows_read and rows_written.
 
-The rows_* expectations are section 8's table of the semantics reference, plus a replay of
-a longer session recorded on Miniflare (``MINIFLARE_SESSION``: statement, rows_read,
-rows_written, changes - each run in order on one database).
+The rows_* expectations were measured on Miniflare (docs/d1.md#rows-read-and-written),
+plus a replay of a longer session recorded on it (``MINIFLARE_SESSION``: statement,
+rows_read, rows_written, changes - each run in order on one database).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ async def tables(db: D1Database) -> D1Database:
     return db
 
 
-# Section 8's table: statement -> (rows_read, rows_written).
+# Measured on Miniflare: statement -> (rows_read, rows_written).
 @pytest.mark.parametrize(
     ("sql", "read", "written"),
     [

@@ -1,4 +1,4 @@
-"""Bulk ``get([...])`` and ``get_with_metadata([...])`` (semantics section 2, Decision 5)."""
+"""Bulk ``get([...])`` and ``get_with_metadata([...])`` (docs/kv.md#bulk-get)."""
 
 # ruff: noqa: E501 - exact-text tables keep one case per line
 

@@ -1,4 +1,4 @@
-"""Expiration (semantics section 4, Decision 4): validation table and expiry on the clock."""
+"""Expiration (docs/kv.md#expiration): validation table and expiry on the clock."""
 
 # ruff: noqa: E501 - exact-text tables keep one case per line
 

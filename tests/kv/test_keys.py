@@ -1,4 +1,4 @@
-"""Key rules (semantics section 1): exact texts and statuses for every operation."""
+"""Key rules (docs/kv.md#keys): exact texts and statuses for every operation."""
 
 # ruff: noqa: E501 - exact-text tables keep one case per line
 

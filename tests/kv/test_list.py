@@ -1,4 +1,4 @@
-"""``list`` (semantics section 5): byte order, prefixes, limits, cursors and paging."""
+"""``list`` (docs/kv.md#list): byte order, prefixes, limits, cursors and paging."""
 
 # ruff: noqa: E501 - exact-text tables keep one case per line
 

@@ -1,4 +1,4 @@
-"""Opt-in production strictness (Decision 7): write rate limit and eventual consistency."""
+"""Opt-in production strictness (docs/kv.md#strict-modes): write rate, eventual consistency."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Values (semantics section 2): what ``put`` accepts, what each ``get`` type returns."""
+"""Values (docs/kv.md#values): what ``put`` accepts, what each ``get`` type returns."""
 
 from __future__ import annotations
 

@@ -122,3 +122,30 @@ def test_migrations_are_recorded_in_the_configs_migrations_table(tmp_path: Path)
         assert "d1_migrations" not in tables
     finally:
         emulator.close()
+
+
+def test_a_binding_the_config_does_not_declare_is_refused_with_the_closest_name(
+    downstream: pytest.Pytester,
+) -> None:
+    write_project(downstream.path, {})
+    downstream.makepyfile(
+        test_typo="""
+        import pytest
+
+        def test_typo(cf_emulator):
+            with pytest.raises(ValueError) as caught:
+                cf_emulator.kv("SESIONS")
+            assert str(caught.value) == (
+                "binding 'SESIONS' is not declared in wrangler.toml (declared: DB, SESSIONS); "
+                "did you mean 'SESSIONS'?"
+            )
+            assert cf_emulator.binding_names() == ["DB", "SESSIONS"]
+
+        def test_typed_accessors(cf_env):
+            assert cf_env.kv("SESSIONS").id == "0f2ac74b498b48028cb68387c421e279"
+            with pytest.raises(TypeError):
+                cf_env.kv("DB")
+        """
+    )
+    result = downstream.runpytest_inprocess()
+    result.assert_outcomes(passed=2)

@@ -7,6 +7,7 @@ downstream project too); the misuse checks run a downstream file in a subprocess
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -77,12 +78,12 @@ def test_move_to_may_go_backwards(cf_time: TimeTravel) -> None:
         (
             lambda t: t.shift("60"),
             TypeError,
-            "shift() takes a timedelta or a number of seconds, got str",
+            "expected a timedelta or a number of seconds, got str",
         ),
         (
             lambda t: t.shift(True),
             TypeError,
-            "shift() takes a timedelta or a number of seconds, got bool",
+            "expected a timedelta or a number of seconds, got bool",
         ),
         (
             lambda t: t.move_to("soon"),
@@ -233,3 +234,39 @@ def test_downstream_cf_time_misuse_and_asyncio(downstream: pytest.Pytester) -> N
             "and also move the emulator, cookies and sessions.",
         ]
     )
+
+
+DURATIONS = """
+import time
+
+import pytest
+
+
+@pytest.mark.cf_time("2030-01-01T00:00:00Z")
+def test_frozen_in_2030(cf_time):
+    cf_time.shift(3600)
+    assert time.time() == 1893456000.0 + 3600
+
+
+def test_frozen_at_the_epoch(cf_time):
+    cf_time.move_to(0)
+    assert time.time() == 0.0
+"""
+
+
+def test_pytest_times_tests_on_the_real_clock_while_cf_time_is_frozen(
+    downstream: pytest.Pytester,
+) -> None:
+    downstream.makepyfile(test_durations=DURATIONS)
+    result = downstream.runpytest_subprocess("--durations=0", "--durations-min=0")
+    result.assert_outcomes(passed=2)
+    timings = [
+        line for line in result.outlines if re.match(r"^\d+\.\d+s +(setup|call|teardown) ", line)
+    ]
+    assert len(timings) == 6, result.outlines
+    # Each phase takes milliseconds: a frozen timer would report years (1893552583.00s).
+    assert all(float(line.split("s ", 1)[0]) < 60 for line in timings), timings
+    # The session's own duration ("2 passed in 0.12s") is on the real clock as well.
+    (summary,) = [line for line in result.outlines if " passed in " in line]
+    seconds = float(re.search(r" in (\d+\.\d+)s", summary).group(1))  # type: ignore[union-attr]
+    assert seconds < 600, summary

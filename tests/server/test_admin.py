@@ -96,13 +96,13 @@ def test_an_offset_clock_can_be_frozen_released_and_reset() -> None:
         ({"freeze": "yes"}, "freeze must be true or false, not 'yes'"),
         (
             {"freeze": True},
-            "the server's clock cannot be moved: run it on an OffsetClock or a "
-            "ManualClock (no freeze)",
+            "the server's clock is a ManualClock that does not follow wall time: 'freeze' "
+            "needs an OffsetClock",
         ),
         (
-            {"real": True},
-            "the server's clock cannot be moved: run it on an OffsetClock or a "
-            "ManualClock (no reset)",
+            {"real": True, "shift": 60},
+            "the server's clock is a ManualClock that does not follow wall time: 'real' "
+            "needs an OffsetClock",
         ),
     ],
 )

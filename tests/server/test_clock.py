@@ -41,7 +41,7 @@ def test_shift_accepts_seconds_and_timedeltas_and_moves_back_too() -> None:
         clock.shift(60)
         clock.shift(timedelta(minutes=-2))
         assert clock.now() == T - 60
-        with pytest.raises(TypeError, match="expected a timedelta or seconds, got str"):
+        with pytest.raises(TypeError, match="expected a timedelta or a number of seconds, got str"):
             clock.shift("60")  # type: ignore[arg-type]
         with pytest.raises(TypeError):
             clock.shift(True)

@@ -2,7 +2,7 @@
 
 The interop test runs the real ``wrangler`` CLI (``--local``) when it is available: set
 ``WRANGLER_BIN`` to its executable, or put ``wrangler`` on ``PATH``. It is skipped
-otherwise; it needs no network.
+otherwise, and fails instead under ``CI=true`` where npm exists; it needs no network.
 """
 
 from __future__ import annotations
@@ -103,8 +103,14 @@ def wrangler_bin() -> str | None:
 
 @pytest.fixture
 def wrangler(tmp_path: Path) -> Path:
-    """A project folder for the real wrangler CLI (skipped when wrangler is not installed)."""
+    """A project folder for the real wrangler CLI.
+
+    Skipped when wrangler is not installed, except under CI (``CI=true``) on a machine with
+    npm, where .ci/run installs it: there a missing wrangler is a failure, not a skip.
+    """
     if shutil.which("node") is None or wrangler_bin() is None:
+        if os.environ.get("CI") == "true" and shutil.which("npm") is not None:
+            pytest.fail("CI=true and npm exists, but wrangler is not installed (WRANGLER_BIN)")
         pytest.skip("the real wrangler CLI is not installed (set WRANGLER_BIN)")
     (tmp_path / "wrangler.toml").write_text(WRANGLER_TOML)
     (tmp_path / "index.js").write_text("export default { fetch() { return new Response(); } };")

@@ -44,6 +44,8 @@ class Account(TypedDict):
         ({1: "one", None: "none", 2.5: "x"}, {"1": "one", "null": "none", "2.5": "x"}),
         (User("ada", 36), {"name": "ada", "age": 36, "tags": []}),
         ("é€😀", "é€😀"),
+        (math.nan, None),  # serde_json's to_value turns non-finite floats into null
+        ([math.inf, -math.inf], [None, None]),
     ],
 )
 def test_encode_stores_what_json_gives_back(value: object, stored: object) -> None:
@@ -56,8 +58,6 @@ def test_encode_stores_what_json_gives_back(value: object, stored: object) -> No
         ({1, 2}, "Object of type set is not JSON serializable"),
         (object(), "Object of type object is not JSON serializable"),
         (b"bytes", "Object of type bytes is not JSON serializable"),
-        (math.nan, "Out of range float values are not JSON compliant"),
-        ([math.inf], "Out of range float values are not JSON compliant"),
         ({(1, 2): "x"}, "keys must be str, int, float, bool or None, not tuple"),
     ],
 )
