@@ -49,7 +49,7 @@ class Engine:
     """Run D1 requests on one database; every method is thread-safe."""
 
     def __init__(self, clock: Clock, path: Path | None) -> None:
-        self.sqlite = D1Sqlite(clock, path, self._on_preupdate)
+        self.sqlite = D1Sqlite(clock, path, self._on_change)
         self.path = path
         self.lock = self.sqlite.lock
         self.conn = self.sqlite.conn
@@ -73,13 +73,10 @@ class Engine:
 
     # -- hooks ---------------------------------------------------------------------------
 
-    def _on_preupdate(self, update: apsw.PreUpdate) -> None:
+    def _on_change(self, op: int, _database: str, table: str, rowid: int) -> None:
         events = self.metering.events
         if events is not None:
-            op = update.op
-            rowid = update.rowid
-            new_rowid = update.rowid_new if op == "UPDATE" else rowid
-            events.append((op, update.table_name, update.depth, rowid, new_rowid))
+            self.metering.record_change(op, table, rowid)
 
     def explain(self, sql: str, params: Sequence[Param], targets: WriteTargets) -> list[Any]:
         """Return ``EXPLAIN`` of ``sql`` (``[]`` if it cannot be prepared), recording in
@@ -130,9 +127,7 @@ class Engine:
             with self.lock:
                 if not self.sqlite.closed and not self.adapter_dirty:
                     # The hot path, inlined: one plain read needs no transaction nor checks.
-                    auth = self.auth
-                    auth.current_sql = sql
-                    auth.refusal = None
+                    self.auth.refusal = None
                     cursor = self._cursor
                     try:
                         cursor.execute(sql, params)
@@ -260,10 +255,11 @@ class Engine:
         """Run one statement and return its rows. Raises ``D1Error``."""
         if not piece.has_statement:
             raise d1_error(NO_STATEMENT_IN_CODE)
-        if piece.compat_check:
-            self._check_statement(piece.sql)
+        if piece.compat_error is not None:
+            problem = piece.compat_error
+            code = apsw.SQLITE_ERROR
+            raise d1_error(format_sqlite_error(problem.message, problem.offset, code, code))
         auth = self.auth
-        auth.current_sql = piece.sql
         auth.refusal = None
         if not piece.read_only:
             self.metering.size = None  # it may write
@@ -288,28 +284,8 @@ class Engine:
         refusal = self.auth.refusal
         if refusal is not None and refusal.transaction:
             return d1_error(TRANSACTION_REFUSED)
-        if refusal is not None and refusal.compat is not None:
-            problem = refusal.compat
-            text = format_sqlite_error(
-                problem.message, problem.offset, apsw.SQLITE_ERROR, apsw.SQLITE_ERROR
-            )
-            return d1_error(text)
         message = str(exc.args[0]) if exc.args else str(exc)
         return d1_error(sqlite_error_text(exc, message=compat.rewrite_message(message)))
-
-    def _check_statement(self, sql: str) -> None:
-        problem = compat.statement_error(sql)
-        if problem is None:
-            return
-        if problem.table is not None and not self.sqlite.trusted_query(
-            "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ? COLLATE NOCASE",
-            (problem.table,),
-        ):
-            return  # SQLite 3.47 reports the missing table first, as this engine will
-        text = format_sqlite_error(
-            problem.message, problem.offset, apsw.SQLITE_ERROR, apsw.SQLITE_ERROR
-        )
-        raise d1_error(text)
 
     # -- the adapter, description, lifecycle ----------------------------------------------
 

@@ -41,6 +41,9 @@ if TYPE_CHECKING:
 __all__ = ["Counters", "Metering"]
 
 _SHAPE_CACHE_SIZE: Final = 512
+_OPS: Final = {
+    apsw.SQLITE_INSERT: "INSERT", apsw.SQLITE_UPDATE: "UPDATE", apsw.SQLITE_DELETE: "DELETE"
+}  # fmt: skip
 
 
 class Counters:
@@ -65,8 +68,9 @@ class Metering:
         #: The database size, cached until something may have written.
         self.size: int | None = None
         self._full_scan_steps = 0
-        #: The pre-update hook appends here while a measured statement runs.
+        #: The update hook appends here (``record_change``) while a measured statement runs.
         self.events: list[row_counts.RowEvent] | None = None
+        self._top_level: set[tuple[int, str]] = set()
 
     # -- sizes ------------------------------------------------------------------------------
 
@@ -109,6 +113,12 @@ class Metering:
         these records cannot wait (only ``Engine._run_single`` defers it)."""
         conn = self._engine.conn
         return Counters(conn.total_changes(), conn.last_insert_rowid(), self.current_size())
+
+    def record_change(self, op: int, table: str, rowid: int) -> None:
+        """The update hook's callback while a measured statement runs."""
+        assert self.events is not None
+        depth = 0 if (op, table) in self._top_level else 1
+        self.events.append(row_counts.RowEvent(_OPS[op], table, depth, rowid, rowid))
 
     def on_profile(self, event: dict[str, Any]) -> None:
         """``trace_v2`` callback: keep the full-scan steps of the statement that finished."""
@@ -174,6 +184,7 @@ class Metering:
             shape = self._shape(piece.sql, kind, params)
         events: list[row_counts.RowEvent] = []
         self.events = events
+        self._top_level = shape.targets.top_level
         self._full_scan_steps = 0
         traced = shape.scans > 0
         if traced:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from emulator.d1.compat import CompatError, limited_statement
 from emulator.d1.constants import MAX_STATEMENT_BYTES
 from emulator.d1.splitting import (
     first_keyword,
@@ -27,7 +28,7 @@ __all__ = ["PiecePlan", "Plan", "PlanCache", "statement_kind"]
 # without BEGIN/COMMIT. Everything else runs inside a transaction, as every D1 request does
 # (which is also what makes ``PRAGMA foreign_keys = OFF`` a no-op, as on D1).
 _READ_ONLY: Final = frozenset({"SELECT", "VALUES", "EXPLAIN"})
-_NEEDS_COMPAT_CHECK: Final = frozenset({"ALTER", "REINDEX"})
+_LIMITABLE: Final = frozenset({"UPDATE", "DELETE"})
 _DML: Final = frozenset({"INSERT", "REPLACE", "UPDATE", "DELETE"})
 _CREATE_KINDS: Final = {
     "TABLE": "create_table",
@@ -71,7 +72,8 @@ class PiecePlan:
     has_statement: bool
     keyword: str
     read_only: bool
-    compat_check: bool
+    #: An error D1's SQLite gives for this statement where this engine would not.
+    compat_error: CompatError | None
     kind: str
     #: A DML statement without ``RETURNING``: it has no result columns.
     no_columns: bool = False
@@ -103,12 +105,19 @@ class Plan:
 
 def _piece(sql: str) -> PiecePlan:
     keyword = first_keyword(sql)
+    compat_error = None
+    if keyword in _LIMITABLE:
+        limited = limited_statement(sql)
+        if isinstance(limited, CompatError):
+            compat_error = limited
+        elif limited is not None:
+            sql = limited
     return PiecePlan(
         sql=sql,
         has_statement=has_statement(sql),
         keyword=keyword,
         read_only=keyword in _READ_ONLY,
-        compat_check=keyword in _NEEDS_COMPAT_CHECK,
+        compat_error=compat_error,
         kind=statement_kind(sql),
         no_columns=keyword in _DML
         and not any(token.kind == "id" and token.upper == "RETURNING" for token in tokens(sql)),
@@ -142,14 +151,14 @@ class PlanCache(dict[str, Plan]):
             len(pieces) == 1
             and only.has_statement
             and only.read_only
-            and not only.compat_check
+            and only.compat_error is None
             and not too_long
             and not dropped
         )
         single = (
             len(pieces) == 1
             and only.has_statement
-            and not only.compat_check
+            and only.compat_error is None
             and not too_long
             and not dropped
             and only.kind in ("select", "insert", "update", "delete")

@@ -57,8 +57,15 @@ _WRITES: Final = frozenset({"insert", "update", "delete"})
 ExplainRow = tuple[int, str, int, int, int, object, int, object]
 
 
-#: One row change seen by the pre-update hook: ``(op, table, trigger depth, rowid, new rowid)``.
-RowEvent = tuple[str, str, int, int, int]
+class RowEvent(NamedTuple):
+    """One row change seen by the update hook."""
+
+    op: str  # "INSERT", "UPDATE" or "DELETE"
+    table: str
+    #: 0 for a change the statement makes itself, 1 for a trigger's or a foreign-key action's.
+    depth: int
+    rowid: int
+    new_rowid: int
 
 
 @dataclass(slots=True)

@@ -30,7 +30,7 @@ import apsw
 from emulator.clock import Clock
 from emulator.d1.authorizer import Authorizer
 from emulator.d1.clockvfs import ClockVFS
-from emulator.d1.constants import CF_METADATA_SQL, D1_LIMITS, FP_DIGITS, KEPT_MODULES
+from emulator.d1.constants import CF_METADATA_SQL, D1_LIMITS, KEPT_MODULES
 
 __all__ = ["D1Sqlite"]
 
@@ -46,7 +46,7 @@ class D1Sqlite:
     """Own one configured apsw connection (hold ``lock`` while using it)."""
 
     def __init__(
-        self, clock: Clock, path: Path | None, on_preupdate: Callable[[apsw.PreUpdate], None]
+        self, clock: Clock, path: Path | None, on_change: Callable[[int, str, str, int], None]
     ) -> None:
         self.path = path
         self.lock = threading.RLock()
@@ -63,7 +63,7 @@ class D1Sqlite:
         )
         self._limits_lifted = False
         try:
-            self.conn = self._open(on_preupdate)
+            self.conn = self._open(on_change)
         except BaseException:
             self._vfs.close()
             raise
@@ -71,20 +71,19 @@ class D1Sqlite:
         self._internal_cursor = self.conn.cursor()
         self._page_size = int(self.trusted_query("PRAGMA page_size")[0][0])
 
-    def _open(self, on_preupdate: Callable[[apsw.PreUpdate], None]) -> apsw.Connection:
+    def _open(self, on_change: Callable[[int, str, str, int], None]) -> apsw.Connection:
         flags = apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE
         name = ":memory:" if self.path is None else str(self.path)
         conn = apsw.Connection(name, flags=flags, vfs=self._vfs.vfs_name, statementcachesize=256)
         conn.config(apsw.SQLITE_DBCONFIG_DEFENSIVE, 1)
-        conn.config(apsw.SQLITE_DBCONFIG_FP_DIGITS, FP_DIGITS)
         self._engine_limits = {limit: conn.limit(limit) for limit in D1_LIMITS}
         for limit, value in D1_LIMITS.items():
             conn.limit(limit, value)
         conn.drop_modules(KEPT_MODULES)
         conn.authorizer = self.auth
-        # Registered for good: with a pre-update hook SQLite deletes row by row instead of
-        # truncating, and statements keep the plan they were prepared with.
-        conn.preupdate_hook(on_preupdate)
+        # The update hook (the only row-change hook this build of SQLite has) never changes
+        # a plan: SQLite still truncates a table for a bare DELETE, as on D1.
+        conn.set_update_hook(on_change)
         self.conn = conn
         self.prepare_database()
         return conn
