@@ -47,11 +47,22 @@ CONSTRAINT_RESET: Final = (
     "application left the database in a state where constraints were violated: {}"
 )
 
+#: A Durable Object that fails (SQLite rolled the request's transaction back itself, or a
+#: statement before the last returned rows it wrote) answers with this and resets; the
+#: reference is 24 random lower-case letters and digits. No ``D1_ERROR:`` prefix.
+INTERNAL_ERROR: Final = "internal error; reference = {}"
+
 # SQLite's own texts, for what the engine cannot say itself (``compat``).
 NO_SUCH_FUNCTION: Final = "no such function: {}"
 WRONG_NUMBER_OF_ARGUMENTS: Final = "wrong number of arguments to function {}()"
 NOT_AUTHORIZED_TO_USE_FUNCTION: Final = "not authorized to use function: {}"
 SYNTAX_ERROR_NEAR: Final = 'near "{}": syntax error'
+#: The emulator's own text (D1 returns such rows with U+FFFD): a statement that wrote and
+#: returned TEXT that is not UTF-8 cannot be run again to read it as bytes.
+INVALID_UTF8_RETURNED: Final = (
+    "RETURNING produced TEXT that is not valid UTF-8 (the emulator reads such text back only "
+    "from queries)"
+)
 #: ``SQLITE_ENABLE_UPDATE_DELETE_LIMIT``'s refusal ("DELETE" or "UPDATE"; no offset).
 ORDER_BY_WITHOUT_LIMIT: Final = "ORDER BY without LIMIT on {}"
 #: workerd passes the exact byte length to ``sqlite3_prepare_v3``, so an over-long text is

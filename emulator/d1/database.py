@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from emulator.clock import Clock
 from emulator.d1.binding import BindValue, Param, convert_params
-from emulator.d1.constants import D1_EXEC_ERROR, NO_SQL_STATEMENTS
+from emulator.d1.constants import D1_EXEC_ERROR, INTERNAL_ERROR, NO_SQL_STATEMENTS
 from emulator.d1.engine import Engine, Unit
 from emulator.d1.errors import d1_error, reason
 from emulator.d1.outcome import Outcome, RequestFailed
@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 __all__ = ["D1Database"]
+
+_INTERNAL_ERROR_PREFIX = INTERNAL_ERROR.split("{}")[0]
 
 
 class D1Database:
@@ -100,6 +102,8 @@ class D1Database:
         try:
             self._engine.request(units, metered=False)
         except RequestFailed as failure:
+            if str(failure.error).startswith(_INTERNAL_ERROR_PREFIX):
+                raise failure.error from failure.error.__cause__  # a reset names no line
             number, text = lines[failure.index]
             message = D1_EXEC_ERROR.format(number, text.rstrip("\r"), reason(failure.error))
             raise D1Error(message) from failure.error

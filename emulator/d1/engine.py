@@ -11,6 +11,8 @@ configured connection itself is ``sqlite.D1Sqlite``.
 
 from __future__ import annotations
 
+import secrets
+import string
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
@@ -25,6 +27,8 @@ from emulator.d1.authorizer import WriteTargets
 from emulator.d1.binding import Param
 from emulator.d1.constants import (
     CONSTRAINT_RESET,
+    INTERNAL_ERROR,
+    INVALID_UTF8_RETURNED,
     NO_SQL_STATEMENTS,
     NO_STATEMENT_IN_CODE,
     ONLY_LAST_STATEMENT_PARAMETERS,
@@ -38,11 +42,14 @@ from emulator.d1.outcome import Outcome, RequestFailed, Row
 from emulator.d1.planning import PiecePlan, Plan, PlanCache
 from emulator.d1.schema import SchemaCatalog
 from emulator.d1.sqlite import D1Sqlite
+from emulator.d1.text import blob_columns_sql, decoded_rows, finite_rows
 from emulator.errors import D1Error
 
 __all__ = ["Engine", "Outcome", "RequestFailed", "Unit"]
 
 Unit = tuple[str, Sequence[Param]]
+
+_REFERENCE_CHARACTERS = string.ascii_lowercase + string.digits
 
 
 class Engine:
@@ -140,7 +147,10 @@ class Engine:
                         raise d1_error(WRONG_PARAMETER_COUNT) from exc
                     except apsw.Error as exc:
                         raise self._translate(exc) from exc
-                    return [column[0] for column in description], rows[0]
+                    except UnicodeDecodeError as exc:
+                        piece = plan.pieces[0]
+                        rows = self._rows_of_invalid_text(piece, params, len(description), exc)
+                    return [column[0] for column in description], finite_rows(rows[:1])[0]
         outcome = self.execute_unit(sql, params, metered=False)
         return (outcome.columns, outcome.rows[0]) if outcome.rows else None
 
@@ -167,7 +177,7 @@ class Engine:
                     try:
                         results.append(self._run_plan(plan, params, metered, every_statement))
                     except D1Error as error:
-                        raise RequestFailed(index, error) from error
+                        raise RequestFailed(index, self._after_failure(wrap, error)) from error
                 if wrap:
                     self._commit(len(units) - 1)
                 return results
@@ -197,11 +207,33 @@ class Engine:
             return outcome
         except RequestFailed as failure:
             raise failure.error from failure.error.__cause__
+        except D1Error as error:
+            reported = self._after_failure(wrap, error)
+            self._fail(wrap)
+            raise reported from error
         except BaseException:
-            if wrap:
-                self.sqlite.rollback()
-            metering.invalidate_size()
+            self._fail(wrap)
             raise
+
+    def _fail(self, wrap: bool) -> None:
+        if wrap:
+            self.sqlite.rollback()
+        self.metering.invalidate_size()
+
+    def _after_failure(self, wrapped: bool, error: D1Error) -> D1Error:
+        """The error to report for ``error``: D1's reset when SQLite rolled the request's
+        transaction back itself (``OR ROLLBACK``, ``RAISE(ROLLBACK)``)."""
+        if wrapped and not self.conn.in_transaction:
+            return self._reset()
+        return error
+
+    def _reset(self) -> D1Error:
+        # The Durable Object behind D1 fails with an internal error and resets: the
+        # request's changes are gone, and the connection's last rowid with them.
+        self.sqlite.rollback()
+        self.conn.set_last_insert_rowid(0)
+        reference = "".join(secrets.choice(_REFERENCE_CHARACTERS) for _ in range(24))
+        return D1Error(INTERNAL_ERROR.format(reference))
 
     def _partial_failures(self) -> bool:
         epoch = self.auth.schema_epoch
@@ -234,7 +266,9 @@ class Engine:
         metering = self.metering
         if not metered:
             outcomes = [
-                self.run_piece(piece, params if i == last else (), i == last)
+                self._run_earlier(piece)
+                if i != last and not every_statement
+                else self.run_piece(piece, params if i == last else (), i == last)
                 for i, piece in enumerate(pieces)
             ]
             return outcomes if every_statement else outcomes[-1:]
@@ -248,8 +282,17 @@ class Engine:
         # One meta for the whole text: changes of every statement, rows_* of the last.
         counters = metering.begin()
         for piece in pieces[:-1]:
-            self.run_piece(piece, (), False)
+            self._run_earlier(piece)
         return [metering.run(pieces[-1], params, True, counters)]
+
+    def _run_earlier(self, piece: PiecePlan) -> Outcome:
+        # A statement before the last of a prepare() text runs to its first row only: one
+        # that wrote and returned rows is still in progress when workerd commits, and the
+        # Durable Object fails and resets.
+        outcome = self.run_piece(piece, (), False)
+        if outcome.rows and not piece.read_only:
+            raise self._reset()
+        return outcome
 
     def run_piece(self, piece: PiecePlan, params: Sequence[Param], is_last: bool) -> Outcome:
         """Run one statement and return its rows. Raises ``D1Error``."""
@@ -266,6 +309,8 @@ class Engine:
         cursor = self._cursor
         try:
             cursor.execute(piece.sql, params)
+            if piece.analyzes:
+                self.sqlite.after_analyze(piece.sql)
             if piece.no_columns:
                 return Outcome((), [], None)  # nothing to fetch: it already ran to the end
             try:
@@ -278,7 +323,22 @@ class Engine:
             raise d1_error(text) from exc
         except apsw.Error as exc:
             raise self._translate(exc) from exc
-        return Outcome(tuple(column[0] for column in description), rows, None)
+        except UnicodeDecodeError as exc:
+            rows = self._rows_of_invalid_text(piece, params, len(description), exc)
+        return Outcome(tuple(column[0] for column in description), finite_rows(rows), None)
+
+    def _rows_of_invalid_text(
+        self, piece: PiecePlan, params: Sequence[Param], count: int, exc: UnicodeDecodeError
+    ) -> list[Row]:
+        # TEXT that is not UTF-8: a query runs again with its TEXT as BLOBs, decoded as the
+        # runtime decodes it. A statement that wrote cannot run twice: it reports the text.
+        if not piece.read_only:
+            raise d1_error(INVALID_UTF8_RETURNED) from exc
+        try:
+            rows = self._cursor.execute(blob_columns_sql(piece.body, count), params).fetchall()
+        except apsw.Error as error:
+            raise self._translate(error) from error
+        return decoded_rows(rows)
 
     def _translate(self, exc: apsw.Error) -> D1Error:
         refusal = self.auth.refusal

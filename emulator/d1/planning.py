@@ -21,6 +21,7 @@ from emulator.d1.splitting import (
     split_statements,
     tokens,
 )
+from emulator.d1.text import well_formed
 
 __all__ = ["PiecePlan", "Plan", "PlanCache", "statement_kind"]
 
@@ -77,6 +78,17 @@ class PiecePlan:
     kind: str
     #: A DML statement without ``RETURNING``: it has no result columns.
     no_columns: bool = False
+    #: An ``ANALYZE``: the engine then keeps only what D1's SQLite keeps (``compat``).
+    analyzes: bool = False
+
+    @property
+    def body(self) -> str:
+        """The statement without its closing semicolon and trailing comments."""
+        last = None
+        for token in tokens(self.sql):
+            if token.text != ";":
+                last = token
+        return self.sql if last is None else self.sql[: last.start + len(last.text)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +104,9 @@ class Plan:
     fast_read: bool = False
     #: One query or DML statement: ``all()``/``run()`` take a shorter path.
     single: bool = False
-    #: One DML statement whose failure SQLite's autocommit undoes entirely (no ``OR FAIL``),
-    #: so it needs no explicit transaction unless the schema has ``RAISE(FAIL)`` triggers or
+    #: One DML statement whose failure SQLite's autocommit undoes entirely (no ``OR FAIL``;
+    #: no ``OR ROLLBACK``, whose failure D1 reports as a reset), so it needs no explicit
+    #: transaction unless the schema has ``RAISE(FAIL)`` / ``RAISE(ROLLBACK)`` triggers or
     #: deferred foreign keys (checked at run time).
     autocommit: bool = False
 
@@ -121,6 +134,7 @@ def _piece(sql: str) -> PiecePlan:
         kind=statement_kind(sql),
         no_columns=keyword in _DML
         and not any(token.kind == "id" and token.upper == "RETURNING" for token in tokens(sql)),
+        analyzes=keyword == "ANALYZE",
     )
 
 
@@ -141,7 +155,14 @@ class PlanCache(dict[str, Plan]):
 
     @staticmethod
     def _build(sql: str) -> Plan:
-        pieces = tuple(_piece(piece) for piece in split_statements(sql))
+        runnable = well_formed(sql)
+        nul = runnable.find("\0")
+        if nul >= 0:
+            # SQLite stops reading at a NUL; workerd then finds no statement in what follows.
+            head = split_statements(runnable[:nul])
+            pieces = (*(_piece(piece) for piece in head), _piece(""))
+        else:
+            pieces = tuple(_piece(piece) for piece in split_statements(runnable))
         too_long = len(sql) > MAX_STATEMENT_BYTES // 4 and (
             len(sql.encode("utf-8", "surrogatepass")) > MAX_STATEMENT_BYTES
         )
@@ -166,6 +187,6 @@ class PlanCache(dict[str, Plan]):
         autocommit = (
             single
             and only.keyword in _DML
-            and not any(token.upper == "FAIL" for token in tokens(only.sql))
+            and not any(token.upper in ("FAIL", "ROLLBACK") for token in tokens(only.sql))
         )
         return Plan(pieces, dropped, too_long, fast_read, single, autocommit)

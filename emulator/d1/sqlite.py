@@ -30,10 +30,16 @@ import apsw
 from emulator.clock import Clock
 from emulator.d1.authorizer import Authorizer
 from emulator.d1.clockvfs import ClockVFS
+from emulator.d1.compat import ANALYZE_FOLLOW_UP
 from emulator.d1.constants import CF_METADATA_SQL, D1_LIMITS, KEPT_MODULES
+from emulator.d1.splitting import tokens
 
 __all__ = ["D1Sqlite"]
 
+_CF_METADATA_STAT: Final = (
+    "INSERT INTO sqlite_stat1 SELECT '_cf_METADATA', NULL, '1' WHERE NOT EXISTS "
+    "(SELECT 1 FROM sqlite_stat1 WHERE tbl = '_cf_METADATA')"
+)
 #: Connection state D1 guarantees, put back after the sqlite-utils adapter ran.
 _STATE_PRAGMAS: Final = (
     "PRAGMA foreign_keys = ON",
@@ -172,6 +178,16 @@ class D1Sqlite:
             if self.conn.in_transaction:
                 self.conn.execute("COMMIT", can_cache=False)
             self._apply_state()
+
+    def after_analyze(self, sql: str) -> None:
+        """Leave what D1's ``ANALYZE`` leaves: no ``sqlite_stat4`` (workerd's SQLite is built
+        without it), and in ``sqlite_stat1`` a row for ``_cf_METADATA``, which holds one row
+        there (the local development bookmark)."""
+        words = [token.upper for token in tokens(sql) if token.text != ";"]
+        with self.trusted():
+            self.conn.execute(ANALYZE_FOLLOW_UP, can_cache=False)
+            if words in (["ANALYZE"], ["ANALYZE", "MAIN"]):
+                self.conn.execute(_CF_METADATA_STAT, can_cache=False)
 
     # -- whole-database operations -------------------------------------------------------
 
