@@ -32,7 +32,7 @@ from emulator.d1.authorizer import WriteTargets
 from emulator.d1.binding import Param
 from emulator.d1.metadata import MetaRecord
 from emulator.d1.planning import PiecePlan
-from emulator.d1.splitting import tokens
+from emulator.d1.splitting import Token, tokens
 
 if TYPE_CHECKING:
     from emulator.d1.engine import Engine
@@ -236,6 +236,7 @@ class Metering:
         items = list(tokens(sql))
         shape.returning = any(token.kind == "id" and token.upper == "RETURNING" for token in items)
         shape.truncates = self._truncation(kind, [token.text for token in items])
+        shape.never_loops = _never_loops(items)
         self._shapes[key] = shape
         if len(self._shapes) > _SHAPE_CACHE_SIZE:
             self._shapes.popitem(last=False)
@@ -252,3 +253,27 @@ class Metering:
             return None
         table = words[2].strip('"`[]')
         return table if self._engine.catalog.truncatable(table) else None
+
+
+_FALSE_LITERALS: Final = frozenset({"0", "FALSE"})
+_CLAUSE_ENDS: Final = frozenset({";", "GROUP", "ORDER", "LIMIT", "RETURNING", "WINDOW"})
+
+
+def _never_loops(items: list[Token]) -> bool:
+    # "WHERE 0" or "LIMIT 0" at the top level: SQLite jumps past every loop before the first
+    # Rewind, so D1 counts no read at all.
+    depth = 0
+    for index, token in enumerate(items[:-1]):
+        if token.text == "(":
+            depth += 1
+        elif token.text == ")":
+            depth -= 1
+        elif depth == 0 and token.upper in ("WHERE", "LIMIT"):
+            following = items[index + 1]
+            after = items[index + 2] if index + 2 < len(items) else None
+            ends = after is None or after.upper in _CLAUSE_ENDS or after.text == ","
+            if following.upper in _FALSE_LITERALS and ends and token.upper == "WHERE":
+                return True
+            if token.upper == "LIMIT" and following.text == "0" and (after is None or ends):
+                return True
+    return False

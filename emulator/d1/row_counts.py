@@ -89,6 +89,8 @@ class Shape:
     trigger_seeks: int = 0
     returning: bool = False
     truncates: str | None = None
+    #: ``WHERE 0`` / ``LIMIT 0``: no loop runs, so nothing is read.
+    never_loops: bool = False
     targets: WriteTargets = field(default_factory=WriteTargets)
     written_tables: frozenset[str] = frozenset()
 
@@ -263,7 +265,7 @@ def estimate(shape: Shape, activity: Activity, schema: SchemaInfo) -> tuple[int,
     if shape.kind == "pragma":
         return 0, 0
     written, reads = _writes(shape, activity, schema)
-    if shape.truncates is not None:
+    if shape.truncates is not None or shape.never_loops:
         return 0, written
     top = [event for event in activity.events if event[2] == 0]
     if shape.trigger_seeks:

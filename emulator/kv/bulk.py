@@ -35,8 +35,8 @@ def get_bulk(
     int32, and ``KVError`` with the service's text for everything else: 400 for a type other
     than ``"text"``/``"json"``, fewer than 1 or more than 100 keys, an empty or dot key, a
     ``cache_ttl`` under 30 or a value that is not JSON; 414 for a key over 512 bytes; 413
-    when the values total more than 25 MiB (counted in UTF-8 bytes; Miniflare counts
-    decoded UTF-16 units).
+    when the values total more than 25 MiB, counted as the runtime counts them: in UTF-16
+    code units of the decoded text (a three-byte character counts one).
     """
     method = "get_with_metadata" if with_metadata else "get"
     ttl = None if cache_ttl is None else coerce_long(cache_ttl, "cache_ttl")
@@ -65,7 +65,7 @@ def get_bulk(
             result[key] = None
             continue
         data = row[2]
-        total += len(data)
+        total += _utf16_units(data)
         if as_json:
             try:
                 value = parse_json(data)
@@ -77,3 +77,10 @@ def get_bulk(
     if total > c.MAX_BULK_BYTES:
         fail(c.GET_BULK, 413, c.BULK_TOO_LARGE)
     return result
+
+
+def _utf16_units(data: bytes) -> int:
+    # The length JavaScript sees for the decoded value.
+    if data.isascii():
+        return len(data)
+    return len(decode_text(data).encode("utf-16-le")) // 2

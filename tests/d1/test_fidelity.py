@@ -214,3 +214,41 @@ async def test_rollback_conflicts_reset_the_database_object(db: D1Database) -> N
         await db.exec("INSERT OR ROLLBACK INTO o VALUES (6,'a')")
     assert INTERNAL_ERROR.fullmatch(str(raised.value))
     assert await rows(db, "SELECT * FROM o") == [{"id": 1, "v": "a"}]
+
+
+# -- 3. a large multi-row VALUES -------------------------------------------------------------
+
+
+async def test_a_3300_row_values_list_runs(db: D1Database) -> None:
+    await db.prepare("CREATE TABLE b (id INTEGER PRIMARY KEY, v TEXT)").run()
+    values = ",".join(f"({i},'v{i}')" for i in range(3300))
+    meta = (await db.prepare("INSERT INTO b VALUES " + values).run()).meta
+    assert (meta["changes"], meta["rows_written"]) == (3300, 3300)
+    assert await db.prepare("SELECT count(*) AS n FROM b").first("n") == 3300
+
+
+# -- 8. rows_read when no loop runs ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("sql", ["SELECT * FROM m WHERE 0", "SELECT * FROM m LIMIT 0"])
+async def test_nothing_is_read_when_no_loop_runs(db: D1Database, sql: str) -> None:
+    await db.exec("CREATE TABLE m (id INTEGER PRIMARY KEY, g INT);\nINSERT INTO m (g) VALUES (1);")
+    meta = (await db.prepare(sql).all()).meta
+    assert (meta["rows_read"], meta["rows_written"]) == (0, 0)
+
+
+# -- 12. the query planner -------------------------------------------------------------------
+
+
+async def test_two_single_column_indexes_give_d1s_row_order(db: D1Database) -> None:
+    await db.exec(
+        "CREATE TABLE p (id INTEGER PRIMARY KEY, a INT, b INT);\nCREATE INDEX pa ON p(a);\n"
+        "CREATE INDEX pb ON p(b);\n"
+        "INSERT INTO p (a,b) VALUES (1,1),(1,2),(2,1),(1,1),(2,2),(1,1);"
+    )
+    assert await rows(db, "SELECT id, a FROM p WHERE a > 0 AND b = 1") == [
+        {"id": 1, "a": 1}, {"id": 3, "a": 2}, {"id": 4, "a": 1}, {"id": 6, "a": 1}
+    ]  # fmt: skip
+    assert await rows(db, "SELECT id FROM p WHERE b = 1 AND a = 1") == [
+        {"id": 1}, {"id": 4}, {"id": 6}
+    ]  # fmt: skip
