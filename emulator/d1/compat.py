@@ -103,9 +103,10 @@ def limited_statement(sql: str) -> str | CompatError | None:
         target = (start, _first(outer, frozenset({"SET"}), start))
     else:
         return None
-    if target[1] is None:
+    target_start, target_end = target
+    if target_end is None:
         return None
-    clauses = _first(outer, _UPDATE_CLAUSES, target[1] - 1)
+    clauses = _first(outer, _UPDATE_CLAUSES, target_end - 1)
     if clauses is None or items[clauses].upper == "FROM":
         return None  # neither ORDER BY nor LIMIT (UPDATE ... FROM is left to the engine)
     order = _first(outer, frozenset({"ORDER"}), clauses - 1)
@@ -130,7 +131,7 @@ def limited_statement(sql: str) -> str | CompatError | None:
     where = ""
     if items[clauses].upper == "WHERE":
         where = " " + text(clauses, returning if returning is not None else tail)
-    chosen = f"SELECT rowid FROM {text(*target)}{where} {text(tail, body_end)}"
+    chosen = f"SELECT rowid FROM {text(target_start, target_end)}{where} {text(tail, body_end)}"
     rewritten = f"{text(0, clauses)} WHERE rowid IN ({chosen})"
     if returning is not None:
         rewritten += " " + text(returning, tail)

@@ -3,7 +3,7 @@
 For a metered statement the engine asks this module to:
 
 - read the statement's ``Shape`` (``EXPLAIN``, once per SQL text and schema) and watch the
-  pre-update hook's row changes, switching the profile trace on only for statements that
+  update hook's row changes, switching the profile trace on only for statements that
   scan (the trace times every statement through the clock VFS, which costs);
 - count ``changes`` (``total_changes()`` before and after), ``last_row_id`` and ``duration``;
 - estimate ``rows_read`` / ``rows_written`` (``row_counts``) and take the database size.

@@ -13,8 +13,9 @@ Stock SQLite keeps no such counters, so the emulator rebuilds them from what it 
   which loops scan, which seek, sort, count or read ephemeral tables;
 - SQLite's ``SQLITE_STMTSTATUS_FULLSCAN_STEP`` (the successful ``Next`` steps of full scans)
   and the number of rows returned;
-- the pre-update hook's row changes (table, operation, trigger depth, rowid), multiplied by
-  the table's indexes, plus one ``sqlite_sequence`` write per ``AUTOINCREMENT`` table.
+- the update hook's row changes (table, operation, rowid; a trigger's changes are told
+  apart by the tables the authorizer saw the statement itself write), multiplied by the
+  table's indexes, plus one ``sqlite_sequence`` write per ``AUTOINCREMENT`` table.
 
 The result matches Miniflare for every statement of the semantics reference's table and
 for single-table statements generally (scans, lookups, ranges, ``IN`` lists, ``ORDER BY``,

@@ -3,8 +3,8 @@
 One apsw connection per database: ``:memory:`` or a plain SQLite file (WAL while open,
 checkpointed and switched back to a rollback journal on close, so the file alone is the
 whole database). It is set up as ``SqliteDatabase::setupSecurity`` does - defensive mode,
-workerd's limits, the authorizer - plus what brings this engine back to D1's SQLite 3.47
-(15 significant digits for REAL text, D1's modules only; see ``compat``), foreign keys on,
+workerd's limits, the authorizer - plus what apsw's build of SQLite 3.47 has beyond
+workerd's (D1's modules only; no ``sqlite_stat4``; see ``compat``), foreign keys on,
 recursive triggers off, the runtime's ``_cf_METADATA`` table, and a VFS that answers "now"
 from the emulator's clock (``clockvfs``).
 

@@ -183,3 +183,26 @@ async def test_json_totals_print_as_on_d1(db: D1Database) -> None:
     await db.exec("CREATE TABLE p (x REAL);\nINSERT INTO p VALUES (19.99), (119.94);")
     row = await db.prepare("SELECT json_group_array(x) AS d, sum(x) AS s FROM p").first()
     assert row == {"d": "[19.99,119.94]", "s": 139.93}
+
+
+@pytest.mark.parametrize(
+    ("sql", "rewritten"),
+    [
+        (
+            "DELETE FROM q RETURNING id ORDER BY v LIMIT 2;",
+            "DELETE FROM q WHERE rowid IN (SELECT rowid FROM q ORDER BY v LIMIT 2) RETURNING id;",
+        ),
+        (
+            "UPDATE OR IGNORE q AS z SET v = 0 WHERE z.v > (SELECT 1 LIMIT 1) LIMIT 1 OFFSET 1",
+            "UPDATE OR IGNORE q AS z SET v = 0 WHERE rowid IN (SELECT rowid FROM q AS z "
+            "WHERE z.v > (SELECT 1 LIMIT 1) LIMIT 1 OFFSET 1)",
+        ),
+        ("DELETE FROM q WHERE v IN (SELECT v FROM r ORDER BY v LIMIT 1)", None),
+        ("UPDATE q SET v = 1 FROM r LIMIT 1", None),
+        ("SELECT * FROM q ORDER BY v LIMIT 1", None),
+    ],
+)
+def test_limited_statement_rewrites_only_top_level_order_by_and_limit(
+    sql: str, rewritten: str | None
+) -> None:
+    assert limited_statement(sql) == rewritten
