@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import secrets
 import string
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import apsw
 
@@ -48,6 +48,7 @@ from emulator.errors import D1Error
 __all__ = ["Engine", "Outcome", "RequestFailed", "Unit"]
 
 Unit = tuple[str, Sequence[Param]]
+_T = TypeVar("_T")
 
 _REFERENCE_CHARACTERS = string.ascii_lowercase + string.digits
 
@@ -112,45 +113,19 @@ class Engine:
         plan = self._plans[sql]
         if plan.dropped:
             raise d1_error(NO_SQL_STATEMENTS)
-        if plan.fast_read and not metered:
-            # The hot path: one plain read, no transaction, no bookkeeping.
-            with self.lock:
-                if not self.sqlite.closed and not self.adapter_dirty:
-                    return self.run_piece(plan.pieces[0], params, True)
-        elif plan.single and metered:
-            with self.lock:
-                if not self.sqlite.closed and not self.adapter_dirty:
-                    return self._run_single(plan, params)
         try:
+            if plan.single:
+                with self.lock:
+                    if not self.sqlite.closed and not self.adapter_dirty:
+                        return self._run_lone(plan, params, metered)
             return self.request([(sql, params)], metered=metered)[0][-1]
         except RequestFailed as failure:
             raise failure.error from failure.error.__cause__
 
     def first_row(self, sql: str, params: Sequence[Param]) -> tuple[Sequence[str], Row] | None:
         """Run one ``prepare()`` text as ``first()`` does: return the column names and the
-        first row of its last statement, or ``None`` without rows. Raises ``D1Error``."""
-        plan = self._plans[sql]
-        if plan.fast_read:
-            with self.lock:
-                if not self.sqlite.closed and not self.adapter_dirty:
-                    # The hot path, inlined: one plain read needs no transaction nor checks.
-                    self.auth.refusal = None
-                    cursor = self._cursor
-                    try:
-                        cursor.execute(sql, params)
-                        try:
-                            description = cursor.get_description()
-                        except apsw.ExecutionCompleteError:
-                            return None
-                        rows = cursor.fetchall()  # D1 reads every row, then keeps the first
-                    except apsw.BindingsError as exc:
-                        raise d1_error(WRONG_PARAMETER_COUNT) from exc
-                    except apsw.Error as exc:
-                        raise self._translate(exc) from exc
-                    except UnicodeDecodeError as exc:
-                        piece = plan.pieces[0]
-                        rows = self._rows_of_invalid_text(piece, params, len(description), exc)
-                    return [column[0] for column in description], finite_rows(rows[:1])[0]
+        first row of its last statement (D1 reads every row, then keeps the first), or
+        ``None`` without rows. Raises ``D1Error``."""
         outcome = self.execute_unit(sql, params, metered=False)
         return (outcome.columns, outcome.rows[0]) if outcome.rows else None
 
@@ -170,47 +145,53 @@ class Engine:
             wrap = not all(plan.read_only for plan in plans)
             if wrap:
                 self.metering.advance()
-                self.sqlite.begin()
-            try:
+
+            def run_all() -> list[list[Outcome]]:
                 results: list[list[Outcome]] = []
                 for index, (plan, (_, params)) in enumerate(zip(plans, units, strict=True)):
                     try:
                         results.append(self._run_plan(plan, params, metered, every_statement))
                     except D1Error as error:
                         raise RequestFailed(index, self._after_failure(wrap, error)) from error
-                if wrap:
-                    self._commit(len(units) - 1)
                 return results
-            except BaseException:
-                if wrap:
-                    self.sqlite.rollback()
-                    self.metering.invalidate_size()
-                raise
 
-    def _run_single(self, plan: Plan, params: Sequence[Param]) -> Outcome:
-        # request() for one metered statement, without the generality.
+            return self._atomically(wrap, len(units) - 1, run_all)
+
+    def _run_lone(self, plan: Plan, params: Sequence[Param], metered: bool) -> Outcome:
+        # request() for one query or DML statement, without the generality. The hot path of
+        # first()/raw() - one plain read - needs no transaction and no bookkeeping.
         piece = plan.pieces[0]
-        metering = self.metering
+        if piece.read_only and not metered:
+            try:
+                return self.run_piece(piece, params, True)
+            except D1Error as error:
+                raise RequestFailed(0, error) from error
         # A lone DML statement is atomic under SQLite's autocommit, unless the schema lets a
-        # failure keep partial changes: then it needs the transaction D1 gives it.
-        if piece.read_only:
-            wrap = False
-        else:
-            wrap = not plan.autocommit or self._partial_failures()
-            metering.advance()
+        # failure keep partial changes (or roll back): then it needs D1's transaction.
+        wrap = not piece.read_only and (not plan.autocommit or self._partial_failures())
+        if not piece.read_only:
+            self.metering.advance()
+
+        def run() -> Outcome:
+            try:
+                if metered:
+                    return self.metering.run_lone(piece, params)
+                return self.run_piece(piece, params, True)
+            except D1Error as error:
+                raise RequestFailed(0, self._after_failure(wrap, error)) from error
+
+        return self._atomically(wrap, 0, run)
+
+    def _atomically(self, wrap: bool, last_index: int, work: Callable[[], _T]) -> _T:
+        """Run ``work`` inside ``BEGIN IMMEDIATE`` ... ``COMMIT`` when ``wrap`` (as Miniflare
+        runs each request in ``transactionSync``), rolling back on any failure."""
         if wrap:
             self.sqlite.begin()
         try:
-            outcome = metering.run_lone(piece, params)
+            result = work()
             if wrap:
-                self._commit(0)
-            return outcome
-        except RequestFailed as failure:
-            raise failure.error from failure.error.__cause__
-        except D1Error as error:
-            reported = self._after_failure(wrap, error)
-            self._fail(wrap)
-            raise reported from error
+                self._commit(last_index)
+            return result
         except BaseException:
             self._fail(wrap)
             raise
@@ -325,7 +306,7 @@ class Engine:
             raise self._translate(exc) from exc
         except UnicodeDecodeError as exc:
             rows = self._rows_of_invalid_text(piece, params, len(description), exc)
-        return Outcome(tuple(column[0] for column in description), finite_rows(rows), None)
+        return Outcome(tuple([column[0] for column in description]), finite_rows(rows), None)
 
     def _rows_of_invalid_text(
         self, piece: PiecePlan, params: Sequence[Param], count: int, exc: UnicodeDecodeError

@@ -110,7 +110,7 @@ class Metering:
         """Take the counters before a group of statements inside a request.
 
         The size is measured now: later statements of the same request may change it, so
-        these records cannot wait (only ``Engine._run_single`` defers it)."""
+        these records cannot wait (only a lone statement's record, ``run_lone``, defers it)."""
         conn = self._engine.conn
         return Counters(conn.total_changes(), conn.last_insert_rowid(), self.current_size())
 

@@ -100,8 +100,6 @@ class Plan:
     pieces: tuple[PiecePlan, ...]
     dropped: bool
     too_long: bool
-    #: One plain read that needs no transaction and no checks: the hot path of ``first()``.
-    fast_read: bool = False
     #: One query or DML statement: ``all()``/``run()`` take a shorter path.
     single: bool = False
     #: One DML statement whose failure SQLite's autocommit undoes entirely (no ``OR FAIL``;
@@ -168,14 +166,6 @@ class PlanCache(dict[str, Plan]):
         )
         dropped = is_dropped_statement(sql)
         only = pieces[0]
-        fast_read = (
-            len(pieces) == 1
-            and only.has_statement
-            and only.read_only
-            and only.compat_error is None
-            and not too_long
-            and not dropped
-        )
         single = (
             len(pieces) == 1
             and only.has_statement
@@ -189,4 +179,4 @@ class PlanCache(dict[str, Plan]):
             and only.keyword in _DML
             and not any(token.upper in ("FAIL", "ROLLBACK") for token in tokens(only.sql))
         )
-        return Plan(pieces, dropped, too_long, fast_read, single, autocommit)
+        return Plan(pieces, dropped, too_long, single, autocommit)
