@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from emulator.clock import Clock
-from emulator.d1.binding import BindValue, Param, convert_params
+from emulator.d1.binding import BindValue, convert_params
 from emulator.d1.constants import D1_EXEC_ERROR, INTERNAL_ERROR, NO_SQL_STATEMENTS
 from emulator.d1.engine import Engine, Unit
 from emulator.d1.errors import d1_error, reason
@@ -61,7 +61,7 @@ class D1Database:
         """
         if not isinstance(sql, str):
             raise TypeError(f"prepare() takes SQL text, not {type(sql).__name__}")
-        return D1PreparedStatement(self, sql)
+        return D1PreparedStatement(self._engine, sql)
 
     async def batch(self, statements: Sequence[D1PreparedStatement]) -> list[D1Result]:
         """Run ``statements`` in one transaction and return one ``D1Result`` each.
@@ -157,7 +157,7 @@ class D1Database:
         """
         from emulator.d1.migrations import apply_migrations
 
-        return apply_migrations(self, Path(folder), table=table)
+        return apply_migrations(self._engine, Path(folder), table=table)
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -179,9 +179,6 @@ class D1Database:
             return self._engine.request(units, metered=metered, every_statement=every_statement)
         except RequestFailed as failure:
             raise failure.error from failure.error.__cause__
-
-    def _run_statement(self, sql: str, params: tuple[Param, ...], *, metered: bool) -> Outcome:
-        return self._engine.execute_unit(sql, params, metered=metered)
 
     def __repr__(self) -> str:
         where = "memory" if self.path is None else str(self.path)

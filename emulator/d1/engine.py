@@ -57,14 +57,14 @@ class Engine:
     """Run D1 requests on one database; every method is thread-safe."""
 
     def __init__(self, clock: Clock, path: Path | None) -> None:
-        self.sqlite = D1Sqlite(clock, path, self._on_change)
+        self.metering = Metering(self)
+        self.sqlite = D1Sqlite(clock, path, self.metering.record_change)
         self.path = path
         self.lock = self.sqlite.lock
         self.conn = self.sqlite.conn
         self.auth = self.sqlite.auth
         self._cursor = self.sqlite.cursor
         self._plans = PlanCache()
-        self.metering = Metering(self)
         self.catalog = SchemaCatalog(self.sqlite.trusted_query, lambda: self.auth.schema_epoch)
         self._partial_failures_epoch = -1
         self._partial_failures_cached = True
@@ -81,10 +81,22 @@ class Engine:
 
     # -- hooks ---------------------------------------------------------------------------
 
-    def _on_change(self, op: int, _database: str, table: str, rowid: int) -> None:
-        events = self.metering.events
-        if events is not None:
-            self.metering.record_change(op, table, rowid)
+    @property
+    def schema_epoch(self) -> int:
+        """Bumped whenever a schema-changing statement is prepared (caches key on it)."""
+        return self.auth.schema_epoch
+
+    def change_counts(self) -> tuple[int, int, int]:
+        """``(total changes, last insert rowid, changes of the last statement)``."""
+        conn = self.conn
+        return conn.total_changes(), conn.last_insert_rowid(), conn.changes()
+
+    def watch_statements(self, callback: Callable[[dict[str, Any]], None] | None) -> None:
+        """Send each finished statement's profile to ``callback`` (``None`` stops)."""
+        if callback is None:
+            self.conn.trace_v2(0, None, id=self)
+        else:
+            self.conn.trace_v2(apsw.SQLITE_TRACE_PROFILE, callback, id=self)
 
     def explain(self, sql: str, params: Sequence[Param], targets: WriteTargets) -> list[Any]:
         """Return ``EXPLAIN`` of ``sql`` (``[]`` if it cannot be prepared), recording in

@@ -23,7 +23,7 @@ import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import apsw
 
@@ -35,15 +35,43 @@ from emulator.d1.planning import PiecePlan
 from emulator.d1.splitting import Token, tokens
 
 if TYPE_CHECKING:
-    from emulator.d1.engine import Engine
     from emulator.d1.outcome import Outcome
+    from emulator.d1.schema import SchemaCatalog
 
-__all__ = ["Counters", "Metering"]
+__all__ = ["Counters", "MeteredEngine", "Metering"]
 
 _SHAPE_CACHE_SIZE: Final = 512
 _OPS: Final = {
     apsw.SQLITE_INSERT: "INSERT", apsw.SQLITE_UPDATE: "UPDATE", apsw.SQLITE_DELETE: "DELETE"
 }  # fmt: skip
+
+
+class MeteredEngine(Protocol):
+    """What metering needs from the engine, and all it may touch (``Engine`` is one)."""
+
+    @property
+    def catalog(self) -> SchemaCatalog:
+        """Schema facts, cached per schema."""
+
+    @property
+    def schema_epoch(self) -> int:
+        """Bumped whenever the schema may have changed."""
+
+    def run_piece(self, piece: PiecePlan, params: Sequence[Param], is_last: bool) -> Outcome:
+        """Run one statement."""
+
+    def explain(self, sql: str, params: Sequence[Param], targets: WriteTargets) -> list[Any]:
+        """``EXPLAIN`` of ``sql``, recording in ``targets`` the tables it may write."""
+
+    def database_size(self) -> int:
+        """Pages in use times the page size."""
+
+    def change_counts(self) -> tuple[int, int, int]:
+        """``(total changes, last insert rowid, changes of the last statement)``."""
+
+    def watch_statements(self, callback: Callable[[dict[str, Any]], None] | None) -> None:
+        """Send each finished statement's profile (``trace_v2``) to ``callback``;
+        ``None`` stops."""
 
 
 class Counters:
@@ -61,7 +89,7 @@ class Counters:
 class Metering:
     """The bookkeeping for ``meta`` of one engine."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: MeteredEngine) -> None:
         self._engine = engine
         self._shapes: OrderedDict[tuple[str, int], row_counts.Shape] = OrderedDict()
         self._pending: list[weakref.ref[MetaRecord]] = []
@@ -111,12 +139,13 @@ class Metering:
 
         The size is measured now: later statements of the same request may change it, so
         these records cannot wait (only a lone statement's record, ``run_lone``, defers it)."""
-        conn = self._engine.conn
-        return Counters(conn.total_changes(), conn.last_insert_rowid(), self.current_size())
+        total, last_row_id, _ = self._engine.change_counts()
+        return Counters(total, last_row_id, self.current_size())
 
-    def record_change(self, op: int, table: str, rowid: int) -> None:
-        """The update hook's callback while a measured statement runs."""
-        assert self.events is not None
+    def record_change(self, op: int, _database: str, table: str, rowid: int) -> None:
+        """The update hook's callback: keeps the row changes of a measured statement."""
+        if self.events is None:
+            return  # not measuring
         depth = 0 if (op, table) in self._top_level else 1
         self.events.append(row_counts.RowEvent(_OPS[op], table, depth, rowid, rowid))
 
@@ -140,10 +169,9 @@ class Metering:
             rows = row_counts.ddl_rows(kind, before, after, engine.catalog)
         else:
             outcome, estimate = self._run_dml(piece, params, is_last, kind)
-        conn = engine.conn
         duration = (time.perf_counter() - counters.started) * 1000.0
-        changes = conn.total_changes() - counters.changes
-        last_row_id = conn.last_insert_rowid()
+        total, last_row_id, _ = engine.change_counts()
+        changes = total - counters.changes
         changed = changes != 0 or last_row_id != counters.last_row_id
         if rows is None:
             assert estimate is not None
@@ -157,14 +185,12 @@ class Metering:
     def run_lone(self, piece: PiecePlan, params: Sequence[Param]) -> Outcome:
         """Run a query or DML statement that is a request of its own (``all()``/``run()``):
         its estimate and size wait until ``meta`` is read, or until ``advance()``."""
-        conn = self._engine.conn
-        changes_before = conn.total_changes()
-        row_id_before = conn.last_insert_rowid()
+        changes_before, row_id_before, _ = self._engine.change_counts()
         started = time.perf_counter()
         outcome, estimate = self._run_dml(piece, params, True, piece.kind)
         duration = (time.perf_counter() - started) * 1000.0
-        changes = conn.total_changes() - changes_before
-        last_row_id = conn.last_insert_rowid()
+        total, last_row_id, _ = self._engine.change_counts()
+        changes = total - changes_before
         changed = changes != 0 or last_row_id != row_id_before
         record = MetaRecord(
             duration, changes, last_row_id, changed, None, None, estimate, self.current_size
@@ -179,7 +205,7 @@ class Metering:
         engine = self._engine
         if not piece.has_statement:
             engine.run_piece(piece, params, is_last)  # raises "did not contain a statement"
-        shape = self._shapes.get((piece.sql, engine.auth.schema_epoch))
+        shape = self._shapes.get((piece.sql, engine.schema_epoch))
         if shape is None:
             shape = self._shape(piece.sql, kind, params)
         events: list[row_counts.RowEvent] = []
@@ -188,18 +214,18 @@ class Metering:
         self._full_scan_steps = 0
         traced = shape.scans > 0
         if traced:
-            engine.conn.trace_v2(apsw.SQLITE_TRACE_PROFILE, self.on_profile, id=self)
+            engine.watch_statements(self.on_profile)
         try:
             outcome = engine.run_piece(piece, params, is_last)
         finally:
             self.events = None
             if traced:
-                engine.conn.trace_v2(0, None, id=self)
+                engine.watch_statements(None)
         # The closure must not hold the outcome: the outcome holds the record holding it,
         # and a cycle would keep unread records alive (and their work pending).
         steps = self._full_scan_steps
         returned = len(outcome.rows)
-        changes = engine.conn.changes()
+        changes = engine.change_counts()[2]
         catalog = engine.catalog
 
         def estimate() -> tuple[int, int]:
@@ -214,7 +240,7 @@ class Metering:
 
     def _shape(self, sql: str, kind: str, params: Sequence[Param]) -> row_counts.Shape:
         engine = self._engine
-        key = (sql, engine.auth.schema_epoch)
+        key = (sql, engine.schema_epoch)
         shape = self._shapes.get(key)
         if shape is not None:
             return shape

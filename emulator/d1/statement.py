@@ -7,17 +7,26 @@ and each of ``first``/``all``/``run``/``raw`` is one atomic request.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from emulator.d1.binding import Param, convert_params
 from emulator.d1.constants import D1_COLUMN_NOTFOUND
+from emulator.d1.outcome import Outcome, Row
 from emulator.d1.results import D1Result
 from emulator.errors import D1Error
 
-if TYPE_CHECKING:
-    from emulator.d1.database import D1Database
+__all__ = ["D1PreparedStatement", "StatementRunner"]
 
-__all__ = ["D1PreparedStatement"]
+
+class StatementRunner(Protocol):
+    """What a statement needs to run (the database's engine is one)."""
+
+    def execute_unit(self, sql: str, params: Sequence[Param], *, metered: bool) -> Outcome:
+        """Run one ``prepare()`` text; the outcome of its last statement."""
+
+    def first_row(self, sql: str, params: Sequence[Param]) -> tuple[Sequence[str], Row] | None:
+        """Column names and first row of the last statement, or ``None``."""
 
 
 class D1PreparedStatement:
@@ -27,13 +36,12 @@ class D1PreparedStatement:
     ``bind()`` (``bool`` -> ``int``, ``bytearray``/``memoryview`` -> ``bytes``).
     """
 
-    __slots__ = ("_database", "_engine", "params", "statement")
+    __slots__ = ("_engine", "params", "statement")
 
     def __init__(
-        self, database: D1Database, statement: str, params: tuple[Param, ...] = ()
+        self, runner: StatementRunner, statement: str, params: tuple[Param, ...] = ()
     ) -> None:
-        self._database = database
-        self._engine = database._engine
+        self._engine = runner
         self.statement = statement
         self.params = params
 
@@ -44,7 +52,7 @@ class D1PreparedStatement:
         values by position, as in D1. Raises ``D1TypeError`` (a ``TypeError``) for a value D1
         cannot bind; the count is checked when the statement runs.
         """
-        return D1PreparedStatement(self._database, self.statement, convert_params(values))
+        return D1PreparedStatement(self._engine, self.statement, convert_params(values))
 
     async def first(self, column: str | None = None) -> Any:
         """Return the first row as a ``dict``, or the value of ``column`` in it.
