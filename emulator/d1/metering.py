@@ -245,9 +245,9 @@ class Metering:
         if shape is not None:
             return shape
         targets = WriteTargets()
-        program: list[Any] = []
+        program: list[row_counts.ExplainRow] = []
         if kind not in ("other", "pragma"):  # ANALYZE, REINDEX, PRAGMA: row changes only
-            program = engine.explain(sql, params, targets)
+            program = [row_counts.ExplainRow(*row) for row in engine.explain(sql, params, targets)]
         if kind == "select" and targets.inserted:
             kind = "insert"
         elif kind == "select" and targets.updated_columns:

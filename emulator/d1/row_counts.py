@@ -34,6 +34,7 @@ from emulator.d1.authorizer import WriteTargets
 __all__ = [
     "DDL_KINDS",
     "Activity",
+    "ExplainRow",
     "RowEvent",
     "SchemaInfo",
     "SchemaSnapshot",
@@ -55,7 +56,18 @@ DDL_KINDS: Final = frozenset(
 )  # fmt: skip
 _WRITES: Final = frozenset({"insert", "update", "delete"})
 
-ExplainRow = tuple[int, str, int, int, int, object, int, object]
+
+class ExplainRow(NamedTuple):
+    """One row of ``EXPLAIN``: an instruction of the statement's program."""
+
+    addr: int
+    opcode: str
+    p1: int
+    p2: int
+    p3: int
+    p4: object
+    p5: int
+    comment: object
 
 
 class RowEvent(NamedTuple):
@@ -134,86 +146,117 @@ def _segments(program: Sequence[ExplainRow]) -> list[list[ExplainRow]]:
     segments: list[list[ExplainRow]] = []
     previous = -1
     for row in program:
-        if row[0] <= previous or not segments:
+        if row.addr <= previous or not segments:
             segments.append([])
         segments[-1].append(row)
-        previous = row[0]
+        previous = row.addr
     return segments
 
 
 def _trigger_seeks(segment: Sequence[ExplainRow]) -> int:
-    opened = {row[2] for row in segment if row[1] in _BTREE_OPENS}
+    opened = {row.p1 for row in segment if row.opcode in _BTREE_OPENS}
     seeks = ("SeekRowid", "NotExists", *_RANGE_SEEKS)
-    return sum(1 for row in segment if row[1] in seeks and row[2] in opened)
+    return sum(1 for row in segment if row.opcode in seeks and row.p1 in opened)
 
 
-def shape_from_program(kind: str, program: Sequence[ExplainRow]) -> Shape:
-    """Read a statement's ``EXPLAIN`` rows into a ``Shape``."""
-    segments = _segments(program)
-    program = segments[0] if segments else []
-    triggers = sum(_trigger_seeks(segment) for segment in segments[1:])
-    btree: dict[int, tuple[int, bool]] = {}
-    ephemeral: set[int] = set()
-    queues: set[int] = set()
-    once_blocks: list[tuple[int, int]] = []
-    for addr, opcode, p1, p2, _p3, _p4, p5, _comment in program:
-        if opcode in _BTREE_OPENS:
-            btree[p1] = (p2, bool(p5 & _SEEK_EQ))
-        elif opcode in _EPHEMERAL_OPENS or opcode == "OpenDup":
-            ephemeral.add(p1)
-        elif opcode == "Once":
-            once_blocks.append((addr, p2))
-    for _addr, opcode, p1, *_rest in program:
-        if opcode == "Delete" and p1 in ephemeral:
-            queues.add(p1)  # a recursive CTE's queue: rows are popped as they are read
-    shape = Shape(kind)
-    counted: list[int] = []
-    seek_roots: list[int] = []
-    ephemeral_inserts: dict[int, int] = {}
-    loops: list[tuple[int, int]] = []
-    previous: ExplainRow | None = None
-    fk_guard = (-1, -1)
+@dataclass(slots=True)
+class _Cursors:
+    """What a program's cursors are: b-trees (root page, opened for an equality seek),
+    ephemeral tables, recursive-CTE queues, and the ``Once`` blocks that run one time."""
+
+    btree: dict[int, tuple[int, bool]] = field(default_factory=dict)
+    ephemeral: set[int] = field(default_factory=set)
+    queues: set[int] = field(default_factory=set)
+    once_blocks: list[tuple[int, int]] = field(default_factory=list)
+
+
+def _cursors(program: Sequence[ExplainRow]) -> _Cursors:
+    cursors = _Cursors()
     for row in program:
-        addr, opcode, p1, p2 = row[0], row[1], row[2], row[3]
-        if opcode == "FkIfZero":
-            fk_guard = (addr, p2)  # a foreign-key re-check that runs only after violations
-        # A Rewind right after a Goto that jumps over it is a fallback path (min()/max()).
-        skipped = (previous is not None and previous[1] == "Goto" and previous[3] > addr) or (
-            fk_guard[0] < addr < fk_guard[1]
-        )
-        previous = row
-        if opcode in ("Rewind", "Last") and not skipped:
-            if p1 in btree:
-                shape.scans += 1
-                if shape.outer_root is None:
-                    shape.outer_root = btree[p1][0]
-                guarded = any(start < addr < stop for start, stop in once_blocks)
-                if not guarded and any(start < addr < stop for start, stop in loops):
-                    shape.nested_scans += 1
-                loops.append((addr, p2))
-            elif p1 in queues and opcode == "Rewind":
-                shape.queues += 1
-            elif p1 in ephemeral:
-                shape.ephemeral_scans += 1
-                shape.ephemeral_rows += ephemeral_inserts.get(p1, 0)
+        if row.opcode in _BTREE_OPENS:
+            cursors.btree[row.p1] = (row.p2, bool(row.p5 & _SEEK_EQ))
+        elif row.opcode in _EPHEMERAL_OPENS or row.opcode == "OpenDup":
+            cursors.ephemeral.add(row.p1)
+        elif row.opcode == "Once":
+            cursors.once_blocks.append((row.addr, row.p2))
+    for row in program:
+        if row.opcode == "Delete" and row.p1 in cursors.ephemeral:
+            cursors.queues.add(row.p1)  # a recursive CTE's queue: popped as it is read
+    return cursors
+
+
+class _Reader:
+    """Walks a program once, filling a ``Shape``."""
+
+    def __init__(self, shape: Shape, cursors: _Cursors) -> None:
+        self.shape = shape
+        self.cursors = cursors
+        self.counted: list[int] = []
+        self.seek_roots: list[int] = []
+        self.ephemeral_inserts: dict[int, int] = {}
+        self.loops: list[tuple[int, int]] = []
+
+    def read(self, program: Sequence[ExplainRow]) -> None:
+        previous: ExplainRow | None = None
+        fk_guard = (-1, -1)
+        for row in program:
+            if row.opcode == "FkIfZero":
+                fk_guard = (row.addr, row.p2)  # a foreign-key re-check run only on violations
+            # A Rewind right after a Goto that jumps over it is a fallback path (min()/max()).
+            skipped = (
+                previous is not None and previous.opcode == "Goto" and previous.p2 > row.addr
+            ) or fk_guard[0] < row.addr < fk_guard[1]
+            previous = row
+            self._instruction(row, skipped)
+        self.shape.counted_roots = tuple(self.counted)
+        self.shape.seek_roots = tuple(self.seek_roots)
+
+    def _instruction(self, row: ExplainRow, skipped: bool) -> None:
+        shape, btree = self.shape, self.cursors.btree
+        opcode, p1 = row.opcode, row.p1
+        if opcode in ("Rewind", "Last"):
+            if not skipped:
+                self._loop(row)
         elif opcode in ("SeekRowid", "NotExists") and p1 in btree:
             shape.rowid_seeks += 1
-            seek_roots.append(btree[p1][0])
+            self.seek_roots.append(btree[p1][0])
         elif opcode in _RANGE_SEEKS and p1 in btree:
             shape.index_seeks += 1
             if btree[p1][1]:
                 shape.missable_seeks += 1
-        elif opcode in ("IdxInsert", "Insert") and p1 in ephemeral:
-            ephemeral_inserts[p1] = ephemeral_inserts.get(p1, 0) + 1
+        elif opcode in ("IdxInsert", "Insert") and p1 in self.cursors.ephemeral:
+            self.ephemeral_inserts[p1] = self.ephemeral_inserts.get(p1, 0) + 1
         elif opcode in ("SorterSort", "Sort"):
             shape.sorts += 1
         elif opcode == "VNext":
             shape.vtab_steps += 1
         elif opcode == "Count" and p1 in btree:
-            counted.append(btree[p1][0])
-    shape.counted_roots = tuple(counted)
-    shape.seek_roots = tuple(seek_roots)
-    shape.trigger_seeks = triggers
+            self.counted.append(btree[p1][0])
+
+    def _loop(self, row: ExplainRow) -> None:
+        shape, cursors = self.shape, self.cursors
+        if row.p1 in cursors.btree:
+            shape.scans += 1
+            if shape.outer_root is None:
+                shape.outer_root = cursors.btree[row.p1][0]
+            guarded = any(start < row.addr < stop for start, stop in cursors.once_blocks)
+            if not guarded and any(start < row.addr < stop for start, stop in self.loops):
+                shape.nested_scans += 1
+            self.loops.append((row.addr, row.p2))
+        elif row.p1 in cursors.queues and row.opcode == "Rewind":
+            shape.queues += 1
+        elif row.p1 in cursors.ephemeral:
+            shape.ephemeral_scans += 1
+            shape.ephemeral_rows += self.ephemeral_inserts.get(row.p1, 0)
+
+
+def shape_from_program(kind: str, program: Sequence[ExplainRow]) -> Shape:
+    """Read a statement's ``EXPLAIN`` rows into a ``Shape``."""
+    segments = _segments(program)
+    main = segments[0] if segments else []
+    shape = Shape(kind)
+    _Reader(shape, _cursors(main)).read(main)
+    shape.trigger_seeks = sum(_trigger_seeks(segment) for segment in segments[1:])
     return shape
 
 
@@ -232,50 +275,37 @@ def _writes(shape: Shape, activity: Activity, schema: SchemaInfo) -> tuple[int, 
     if written_tables:
         # Rows a virtual table writes into its shadow tables come from nested statements,
         # which D1 does not count; they are the only writes outside the statement's targets.
-        events = [event for event in events if event[1] in written_tables]
+        events = [event for event in events if event.table in written_tables]
     if not events:
         # A virtual table (FTS5) counts each row it is given; nothing else was written.
         return (activity.changes if shape.kind in _WRITES else 0), 0
-    writes_at_top = any(event[2] == 0 and event[0] != "DELETE" for event in events)
+    writes_at_top = any(event.depth == 0 and event.op != "DELETE" for event in events)
     written = 0
     extra_reads = 0
     sequences: set[str] = set()
-    for position, (op, table, depth, rowid, new_rowid) in enumerate(events):
-        if op == "INSERT":
+    for position, event in enumerate(events):
+        table = event.table
+        if event.op == "INSERT":
             written += 1 + len(schema.secondary_indexes(table))
             if schema.autoincrement(table):
                 sequences.add(table)
             continue
-        if op == "UPDATE":
+        if event.op == "UPDATE":
             columns = shape.targets.updated_columns.get(table, set())
             indexes = schema.secondary_indexes(table)
-            written += 1 + _touched_indexes(indexes, columns, rowid != new_rowid)
-        elif depth > 0 or not writes_at_top:
+            written += 1 + _touched_indexes(indexes, columns, event.rowid != event.new_rowid)
+        elif event.depth > 0 or not writes_at_top:
             written += 1
         else:
             # REPLACE removing a conflicting row: not a counted write. Overwriting the same
             # rowid needs no extra seek; a row found through a UNIQUE index does.
-            following = next((e for e in events[position + 1 :] if e[2] == 0), None)
-            if following is not None and following[3] != rowid:
+            following = next((e for e in events[position + 1 :] if e.depth == 0), None)
+            if following is not None and following.rowid != event.rowid:
                 extra_reads += 1
     return written + len(sequences), extra_reads
 
 
-def estimate(shape: Shape, activity: Activity, schema: SchemaInfo) -> tuple[int, int]:
-    """Return ``(rows_read, rows_written)`` for one execution of a DML or query statement."""
-    if shape.kind == "pragma":
-        return 0, 0
-    written, reads = _writes(shape, activity, schema)
-    if shape.truncates is not None or shape.never_loops:
-        return 0, written
-    top = [event for event in activity.events if event[2] == 0]
-    if shape.trigger_seeks:
-        # A trigger's statements look their rows up once for each row that fires it.
-        fired = sum(1 for event in top if event[0] != "DELETE") or len(top)
-        reads += shape.trigger_seeks * fired
-    for root in shape.counted_roots:
-        table = schema.table_of_root(root)
-        reads += schema.row_count(table) if table else 0
+def _scanned(shape: Shape, activity: Activity, schema: SchemaInfo) -> int:
     # Each scan loop reads its first row (Rewind) and every successful full-scan step; an
     # inner loop of a join starts again for every row of the outer one.
     scanned = activity.full_scan_steps + shape.scans if shape.scans else 0
@@ -283,23 +313,33 @@ def estimate(shape: Shape, activity: Activity, schema: SchemaInfo) -> tuple[int,
         outer = schema.table_of_root(shape.outer_root)
         restarts = max(1, schema.row_count(outer) if outer else 1) - 1
         scanned += shape.nested_scans * restarts
-    if shape.kind == "insert":
-        # Scans here are sqlite_sequence (AUTOINCREMENT) and INSERT ... SELECT sources.
-        reads += scanned
-        if shape.rowid_seeks:
-            # An explicit INTEGER PRIMARY KEY is looked up once per row (the REPLACE path's
-            # own lookup is counted with its delete); so is a foreign key's parent row.
-            rows = max(1, sum(1 for event in top if event[0] != "DELETE"))
-            tables = [schema.table_of_root(root) for root in shape.seek_roots]
-            parents = sum(1 for table in tables if table not in shape.targets.inserted)
-            reads += rows * (1 + parents)
-        if shape.returning:
-            reads += activity.rows
-            if shape.ephemeral_scans >= 2:  # multi-row VALUES staged in a temporary table
-                reads += sum(1 for event in top if event[0] == "INSERT")
-        return reads, written
+    return scanned
+
+
+def _insert_reads(
+    shape: Shape, activity: Activity, schema: SchemaInfo, top: list[RowEvent], scanned: int
+) -> int:
+    # Scans here are sqlite_sequence (AUTOINCREMENT) and INSERT ... SELECT sources.
+    reads = scanned
+    if shape.rowid_seeks:
+        # An explicit INTEGER PRIMARY KEY is looked up once per row (the REPLACE path's own
+        # lookup is counted with its delete); so is a foreign key's parent row.
+        rows = max(1, sum(1 for event in top if event.op != "DELETE"))
+        tables = [schema.table_of_root(root) for root in shape.seek_roots]
+        parents = sum(1 for table in tables if table not in shape.targets.inserted)
+        reads += rows * (1 + parents)
+    if shape.returning:
+        reads += activity.rows
+        if shape.ephemeral_scans >= 2:  # multi-row VALUES staged in a temporary table
+            reads += sum(1 for event in top if event.op == "INSERT")
+    return reads
+
+
+def _query_reads(shape: Shape, activity: Activity, top: list[RowEvent], scanned: int) -> int:
+    # SELECT, UPDATE and DELETE: the driving loop, the lookups it makes, sorts, virtual
+    # tables, RETURNING rows and recursive queues.
     driver = scanned or (shape.ephemeral_rows if shape.ephemeral_scans else 0)
-    reads += driver
+    reads = driver
     seeks = shape.rowid_seeks + shape.index_seeks
     if seeks and driver:
         reads += seeks * driver  # one lookup per row of the driving loop
@@ -312,7 +352,28 @@ def estimate(shape: Shape, activity: Activity, schema: SchemaInfo) -> tuple[int,
         reads += activity.rows
     if shape.queues:  # a recursive CTE rewinds its queue once per row, and once more
         reads += shape.queues * (activity.rows + 1)
-    return reads, written
+    return reads
+
+
+def estimate(shape: Shape, activity: Activity, schema: SchemaInfo) -> tuple[int, int]:
+    """Return ``(rows_read, rows_written)`` for one execution of a DML or query statement."""
+    if shape.kind == "pragma":
+        return 0, 0
+    written, reads = _writes(shape, activity, schema)
+    if shape.truncates is not None or shape.never_loops:
+        return 0, written
+    top = [event for event in activity.events if event.depth == 0]
+    if shape.trigger_seeks:
+        # A trigger's statements look their rows up once for each row that fires it.
+        fired = sum(1 for event in top if event.op != "DELETE") or len(top)
+        reads += shape.trigger_seeks * fired
+    for root in shape.counted_roots:
+        table = schema.table_of_root(root)
+        reads += schema.row_count(table) if table else 0
+    scanned = _scanned(shape, activity, schema)
+    if shape.kind == "insert":
+        return reads + _insert_reads(shape, activity, schema, top, scanned), written
+    return reads + _query_reads(shape, activity, top, scanned), written
 
 
 def ddl_rows(

@@ -64,7 +64,7 @@ def get_bulk(
         if row is None:
             result[key] = None
             continue
-        data = row[2]
+        data = row.value
         total += _utf16_units(data)
         if as_json:
             try:
@@ -73,7 +73,9 @@ def get_bulk(
                 fail(c.GET_BULK, 400, c.BULK_NOT_JSON)
         else:
             value = decode_text(data)
-        result[key] = KVValueWithMetadata(value, parse_metadata(row[1])) if with_metadata else value
+        result[key] = (
+            KVValueWithMetadata(value, parse_metadata(row.metadata)) if with_metadata else value
+        )
     if total > c.MAX_BULK_BYTES:
         fail(c.GET_BULK, 413, c.BULK_TOO_LARGE)
     return result

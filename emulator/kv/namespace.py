@@ -296,7 +296,7 @@ class KVNamespace(KVTestHelpers):
                 encoded,
                 now,
                 c.PUT,
-                (expires, metadata_json, data),
+                StoredRow(expires, metadata_json, data),
             )
 
     async def delete(self, key: str) -> None:
