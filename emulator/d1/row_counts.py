@@ -48,6 +48,7 @@ _SEEK_EQ: Final = 0x02  # OPFLAG_SEEKEQ on OpenRead/OpenWrite
 _BTREE_OPENS: Final = frozenset({"OpenRead", "OpenWrite", "ReopenIdx"})
 _EPHEMERAL_OPENS: Final = frozenset({"OpenEphemeral", "OpenAutoindex"})
 _RANGE_SEEKS: Final = frozenset({"SeekGE", "SeekGT", "SeekLE", "SeekLT"})
+_RANGE_ENDS: Final = frozenset({"IdxGT", "IdxGE", "IdxLT", "IdxLE"})
 DDL_KINDS: Final = frozenset(
     {
         "create_table", "create_vtable", "create_index", "create_view", "create_trigger",
@@ -100,6 +101,9 @@ class Shape:
     counted_roots: tuple[int, ...] = ()
     seek_roots: tuple[int, ...] = ()
     trigger_seeks: int = 0
+    #: Loops over a bounded range of an index (a seek, ``Next``/``Prev``, an end test): D1
+    #: also counts the entry past the range, when there is one (assumed).
+    range_loops: int = 0
     returning: bool = False
     truncates: str | None = None
     #: ``WHERE 0`` / ``LIMIT 0``: no loop runs, so nothing is read.
@@ -195,6 +199,9 @@ class _Reader:
         self.seek_roots: list[int] = []
         self.ephemeral_inserts: dict[int, int] = {}
         self.loops: list[tuple[int, int]] = []
+        self.range_seeks: set[int] = set()
+        self.stepped: set[int] = set()
+        self.bounded: set[int] = set()
 
     def read(self, program: Sequence[ExplainRow]) -> None:
         previous: ExplainRow | None = None
@@ -202,14 +209,18 @@ class _Reader:
         for row in program:
             if row.opcode == "FkIfZero":
                 fk_guard = (row.addr, row.p2)  # a foreign-key re-check run only on violations
-            # A Rewind right after a Goto that jumps over it is a fallback path (min()/max()).
+            # A Rewind right after a Goto that jumps over it is a fallback path, and a Next
+            # after one is never reached by the loop (min()/max()).
             skipped = (
                 previous is not None and previous.opcode == "Goto" and previous.p2 > row.addr
             ) or fk_guard[0] < row.addr < fk_guard[1]
             previous = row
             self._instruction(row, skipped)
+            if skipped and row.opcode in ("Next", "Prev"):
+                self.stepped.discard(row.p1)  # min()/max(): the loop stops at its first row
         self.shape.counted_roots = tuple(self.counted)
         self.shape.seek_roots = tuple(self.seek_roots)
+        self.shape.range_loops = len(self.range_seeks & self.stepped & self.bounded)
 
     def _instruction(self, row: ExplainRow, skipped: bool) -> None:
         shape, btree = self.shape, self.cursors.btree
@@ -222,8 +233,13 @@ class _Reader:
             self.seek_roots.append(btree[p1][0])
         elif opcode in _RANGE_SEEKS and p1 in btree:
             shape.index_seeks += 1
+            self.range_seeks.add(p1)
             if btree[p1][1]:
                 shape.missable_seeks += 1
+        elif opcode in ("Next", "Prev"):
+            self.stepped.add(p1)
+        elif opcode in _RANGE_ENDS:
+            self.bounded.add(p1)
         elif opcode in ("IdxInsert", "Insert") and p1 in self.cursors.ephemeral:
             self.ephemeral_inserts[p1] = self.ephemeral_inserts.get(p1, 0) + 1
         elif opcode in ("SorterSort", "Sort"):
@@ -345,7 +361,7 @@ def _query_reads(shape: Shape, activity: Activity, top: list[RowEvent], scanned:
         reads += seeks * driver  # one lookup per row of the driving loop
     elif seeks:
         found = activity.rows if shape.kind == "select" else len(top)
-        reads += max(seeks, found) if found else seeks - shape.missable_seeks
+        reads += max(seeks, found) + shape.range_loops if found else seeks - shape.missable_seeks
     if shape.sorts:
         reads += shape.sorts * max(1, driver or activity.rows)
     if shape.vtab_steps or shape.returning:
