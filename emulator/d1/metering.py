@@ -261,6 +261,7 @@ class Metering:
         )
         items = list(tokens(sql))
         shape.returning = any(token.kind == "id" and token.upper == "RETURNING" for token in items)
+        shape.replaces = any(token.upper == "REPLACE" for token in items[:3])
         shape.truncates = self._truncation(kind, [token.text for token in items])
         shape.never_loops = _never_loops(items)
         self._shapes[key] = shape

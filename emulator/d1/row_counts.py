@@ -104,6 +104,10 @@ class Shape:
     #: Loops over a bounded range of an index (a seek, ``Next``/``Prev``, an end test): D1
     #: also counts the entry past the range, when there is one (assumed).
     range_loops: int = 0
+    #: An INSERT's lookups of the row a UNIQUE index conflicts with (upsert, REPLACE).
+    conflict_seeks: int = 0
+    #: ``INSERT OR REPLACE`` / ``REPLACE INTO``.
+    replaces: bool = False
     returning: bool = False
     truncates: str | None = None
     #: ``WHERE 0`` / ``LIMIT 0``: no loop runs, so nothing is read.
@@ -202,6 +206,7 @@ class _Reader:
         self.range_seeks: set[int] = set()
         self.stepped: set[int] = set()
         self.bounded: set[int] = set()
+        self.previous_opcode = ""
 
     def read(self, program: Sequence[ExplainRow]) -> None:
         previous: ExplainRow | None = None
@@ -214,8 +219,9 @@ class _Reader:
             skipped = (
                 previous is not None and previous.opcode == "Goto" and previous.p2 > row.addr
             ) or fk_guard[0] < row.addr < fk_guard[1]
-            previous = row
             self._instruction(row, skipped)
+            previous = row
+            self.previous_opcode = row.opcode
             if skipped and row.opcode in ("Next", "Prev"):
                 self.stepped.discard(row.p1)  # min()/max(): the loop stops at its first row
         self.shape.counted_roots = tuple(self.counted)
@@ -229,6 +235,10 @@ class _Reader:
             if not skipped:
                 self._loop(row)
         elif opcode in ("SeekRowid", "NotExists") and p1 in btree:
+            if self.previous_opcode == "IdxRowid" and shape.kind == "insert":
+                # The row a UNIQUE index conflicts with: read only on a conflict.
+                shape.conflict_seeks += 1
+                return
             shape.rowid_seeks += 1
             self.seek_roots.append(btree[p1][0])
         elif opcode in _RANGE_SEEKS and p1 in btree:
@@ -344,6 +354,15 @@ def _insert_reads(
         tables = [schema.table_of_root(root) for root in shape.seek_roots]
         parents = sum(1 for table in tables if table not in shape.targets.inserted)
         reads += rows * (1 + parents)
+    if shape.conflict_seeks:
+        # An upsert's conflict shows as its UPDATE. A REPLACE's delete is not seen (the
+        # update hook does not report it): a REPLACE into a table keyed by a UNIQUE index
+        # (no rowid given) is taken to replace a row, one given a rowid to replace that row
+        # in place (README).
+        if shape.replaces and not shape.rowid_seeks:
+            reads += sum(1 for event in top if event.op == "INSERT")
+        elif not shape.replaces:
+            reads += sum(1 for event in top if event.op == "UPDATE")
     if shape.returning:
         reads += activity.rows
         if shape.ephemeral_scans >= 2:  # multi-row VALUES staged in a temporary table
