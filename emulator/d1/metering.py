@@ -264,6 +264,7 @@ class Metering:
         shape.replaces = any(token.upper == "REPLACE" for token in items[:3])
         shape.truncates = self._truncation(kind, [token.text for token in items])
         shape.never_loops = _never_loops(items)
+        shape.limited = _top_level_limit(items)
         self._shapes[key] = shape
         if len(self._shapes) > _SHAPE_CACHE_SIZE:
             self._shapes.popitem(last=False)
@@ -303,4 +304,16 @@ def _never_loops(items: list[Token]) -> bool:
                 return True
             if token.upper == "LIMIT" and following.text == "0" and (after is None or ends):
                 return True
+    return False
+
+
+def _top_level_limit(items: list[Token]) -> bool:
+    depth = 0
+    for token in items:
+        if token.text == "(":
+            depth += 1
+        elif token.text == ")":
+            depth -= 1
+        elif depth == 0 and token.upper == "LIMIT":
+            return True
     return False

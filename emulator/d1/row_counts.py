@@ -112,6 +112,8 @@ class Shape:
     truncates: str | None = None
     #: ``WHERE 0`` / ``LIMIT 0``: no loop runs, so nothing is read.
     never_loops: bool = False
+    #: A top-level ``LIMIT``: a loop may stop before its range ends.
+    limited: bool = False
     targets: WriteTargets = field(default_factory=WriteTargets)
     written_tables: frozenset[str] = frozenset()
 
@@ -353,7 +355,8 @@ def _insert_reads(
         rows = max(1, sum(1 for event in top if event.op != "DELETE"))
         tables = [schema.table_of_root(root) for root in shape.seek_roots]
         parents = sum(1 for table in tables if table not in shape.targets.inserted)
-        reads += rows * (1 + parents)
+        own = len(tables) > parents  # the rowid given explicitly
+        reads += rows * (int(own) + parents)
     if shape.conflict_seeks:
         # An upsert's conflict shows as its UPDATE. A REPLACE's delete is not seen (the
         # update hook does not report it): a REPLACE into a table keyed by a UNIQUE index
@@ -363,6 +366,8 @@ def _insert_reads(
             reads += sum(1 for event in top if event.op == "INSERT")
         elif not shape.replaces:
             reads += sum(1 for event in top if event.op == "UPDATE")
+    if shape.queues:  # INSERT ... SELECT from a recursive CTE: its queue, row by row
+        reads += shape.queues * (sum(1 for event in top if event.op == "INSERT") + 1)
     if shape.returning:
         reads += activity.rows
         if shape.ephemeral_scans >= 2:  # multi-row VALUES staged in a temporary table
@@ -380,7 +385,8 @@ def _query_reads(shape: Shape, activity: Activity, top: list[RowEvent], scanned:
         reads += seeks * driver  # one lookup per row of the driving loop
     elif seeks:
         found = activity.rows if shape.kind == "select" else len(top)
-        reads += max(seeks, found) + shape.range_loops if found else seeks - shape.missable_seeks
+        past = 0 if shape.limited else shape.range_loops  # a LIMIT stops before the end
+        reads += max(seeks, found) + past if found else seeks - shape.missable_seeks
     if shape.sorts:
         reads += shape.sorts * max(1, driver or activity.rows)
     if shape.vtab_steps or shape.returning:
@@ -446,7 +452,7 @@ def ddl_rows(
         rows = schema.row_count(indexes[0])
         return 2 * max(1, rows) + min(rows, 2), rows + 1
     if kind == "drop":
-        return len(before.objects) + len(removed), 0
+        return (len(before.objects) + len(removed), 0) if removed else (0, 0)
     if kind == "alter":
         return len(before.objects) + 2, 1
     return 0, 0
