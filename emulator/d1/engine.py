@@ -129,7 +129,11 @@ class Engine:
             if plan.single:
                 with self.lock:
                     if not self.sqlite.closed and not self.adapter_dirty:
-                        return self._run_lone(plan, params, metered)
+                        try:
+                            return self._run_lone(plan, params, metered)
+                        finally:
+                            if not self.sqlite.bookmarked:
+                                self._write_bookmark()
             return self.request([(sql, params)], metered=metered)[0][-1]
         except RequestFailed as failure:
             raise failure.error from failure.error.__cause__
@@ -167,7 +171,17 @@ class Engine:
                         raise RequestFailed(index, self._after_failure(wrap, error)) from error
                 return results
 
-            return self._atomically(wrap, len(units) - 1, run_all)
+            try:
+                return self._atomically(wrap, len(units) - 1, run_all)
+            finally:
+                if not self.sqlite.bookmarked:
+                    self._write_bookmark()
+
+    def _write_bookmark(self) -> None:
+        # Pending meta is settled first: the first request's size excludes the table.
+        self.metering.advance()
+        self.sqlite.write_bookmark()
+        self.metering.invalidate_size()
 
     def _run_lone(self, plan: Plan, params: Sequence[Param], metered: bool) -> Outcome:
         # request() for one query or DML statement, without the generality. The hot path of
@@ -303,7 +317,7 @@ class Engine:
         try:
             cursor.execute(piece.sql, params)
             if piece.analyzes:
-                self.sqlite.after_analyze(piece.sql)
+                self.sqlite.after_analyze()
             if piece.no_columns:
                 return Outcome((), [], None)  # nothing to fetch: it already ran to the end
             try:

@@ -5,7 +5,8 @@ checkpointed and switched back to a rollback journal on close, so the file alone
 whole database). It is set up as ``SqliteDatabase::setupSecurity`` does - defensive mode,
 workerd's limits, the authorizer - plus what apsw's build of SQLite 3.47 has beyond
 workerd's (D1's modules only; no ``sqlite_stat4``; see ``compat``), foreign keys on,
-recursive triggers off, the runtime's ``_cf_METADATA`` table, and a VFS that answers "now"
+recursive triggers off, the runtime's ``_cf_METADATA`` table (created as Miniflare creates it,
+after the first request: ``write_bookmark``), and a VFS that answers "now"
 from the emulator's clock (``clockvfs``).
 
 Statements the emulator issues itself (transaction control, sizes, ``EXPLAIN``, schema
@@ -32,13 +33,13 @@ from emulator.d1.authorizer import Authorizer
 from emulator.d1.clockvfs import ClockVFS
 from emulator.d1.compat import ANALYZE_FOLLOW_UP
 from emulator.d1.constants import CF_METADATA_SQL, D1_LIMITS, KEPT_MODULES
-from emulator.d1.splitting import tokens
 
 __all__ = ["D1Sqlite"]
 
-_CF_METADATA_STAT: Final = (
-    "INSERT INTO sqlite_stat1 SELECT '_cf_METADATA', NULL, '1' WHERE NOT EXISTS "
-    "(SELECT 1 FROM sqlite_stat1 WHERE tbl = '_cf_METADATA')"
+#: Miniflare's local development bookmark (``SqliteMetadata``, key 2), written after every
+#: request: the first one creates ``_cf_METADATA`` and leaves ``last_insert_rowid()`` at 2.
+_BOOKMARK: Final = (
+    "INSERT INTO _cf_METADATA VALUES (2, 0) ON CONFLICT DO UPDATE SET value = excluded.value"
 )
 #: Connection state D1 guarantees, put back after the sqlite-utils adapter ran.
 _STATE_PRAGMAS: Final = (
@@ -57,6 +58,7 @@ class D1Sqlite:
         self.path = path
         self.lock = threading.RLock()
         self.closed = False
+        self.bookmarked = False
         self.auth = Authorizer()
         self._vfs = ClockVFS(clock)
         nonce = secrets.token_hex(8)
@@ -95,16 +97,30 @@ class D1Sqlite:
         return conn
 
     def prepare_database(self) -> None:
-        """Set the journal mode and D1's connection state; create ``_cf_METADATA``."""
+        """Set the journal mode and D1's connection state."""
         conn = self.conn
         with self.trusted():
             if self.path is not None:
                 conn.execute("PRAGMA journal_mode = WAL", can_cache=False)
                 conn.execute("PRAGMA synchronous = NORMAL", can_cache=False)
             self._apply_state()
-            if conn.get_autocommit():
-                conn.execute(CF_METADATA_SQL, can_cache=False)
+            self.bookmarked = bool(
+                conn.execute(
+                    "SELECT 1 FROM sqlite_schema WHERE name = '_cf_METADATA'", can_cache=False
+                ).fetchall()
+            )
         conn.set_last_insert_rowid(0)
+
+    def write_bookmark(self) -> None:
+        """After a request's first completion: what Miniflare's bookmark write leaves behind
+        (``_cf_METADATA`` with one row, ``last_insert_rowid()`` 2). Later ones change
+        nothing visible but ``changes()``, which the emulator leaves alone (README)."""
+        if self.bookmarked or not self.conn.get_autocommit():
+            return
+        with self.trusted():
+            self.conn.execute(CF_METADATA_SQL, can_cache=False)
+            self.conn.execute(_BOOKMARK, can_cache=False)
+        self.bookmarked = True
 
     def _apply_state(self) -> None:
         for pragma in _STATE_PRAGMAS:
@@ -167,9 +183,10 @@ class D1Sqlite:
             self._internal(self._rollback)
 
     def database_size(self) -> int:
-        """Pages in use times the page size, as workerd's ``getDatabaseSize``."""
+        """Pages in use times the page size, as workerd's ``getDatabaseSize`` (at least the
+        header page, which a new database has on D1 before anything is written)."""
         pages = self._internal(self._size)[0][0]
-        return int(pages) * self._page_size
+        return max(int(pages), 1) * self._page_size
 
     def settle_adapter(self) -> None:
         """Commit what the sqlite-utils adapter left open and put D1's state back: a second
@@ -179,15 +196,11 @@ class D1Sqlite:
                 self.conn.execute("COMMIT", can_cache=False)
             self._apply_state()
 
-    def after_analyze(self, sql: str) -> None:
+    def after_analyze(self) -> None:
         """Leave what D1's ``ANALYZE`` leaves: no ``sqlite_stat4`` (workerd's SQLite is built
-        without it), and in ``sqlite_stat1`` a row for ``_cf_METADATA``, which holds one row
-        there (the local development bookmark)."""
-        words = [token.upper for token in tokens(sql) if token.text != ";"]
+        without it)."""
         with self.trusted():
             self.conn.execute(ANALYZE_FOLLOW_UP, can_cache=False)
-            if words in (["ANALYZE"], ["ANALYZE", "MAIN"]):
-                self.conn.execute(_CF_METADATA_STAT, can_cache=False)
 
     # -- whole-database operations -------------------------------------------------------
 
