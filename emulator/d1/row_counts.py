@@ -178,6 +178,8 @@ class _Cursors:
     ephemeral: set[int] = field(default_factory=set)
     queues: set[int] = field(default_factory=set)
     once_blocks: list[tuple[int, int]] = field(default_factory=list)
+    #: Index cursors whose loop ends at a bound (``IdxGE``...): ranges, not full scans.
+    bounded: set[int] = field(default_factory=set)
 
 
 def _cursors(program: Sequence[ExplainRow]) -> _Cursors:
@@ -192,6 +194,8 @@ def _cursors(program: Sequence[ExplainRow]) -> _Cursors:
     for row in program:
         if row.opcode == "Delete" and row.p1 in cursors.ephemeral:
             cursors.queues.add(row.p1)  # a recursive CTE's queue: popped as it is read
+        elif row.opcode in _RANGE_ENDS and row.p1 in cursors.btree:
+            cursors.bounded.add(row.p1)
     return cursors
 
 
@@ -207,7 +211,6 @@ class _Reader:
         self.loops: list[tuple[int, int]] = []
         self.range_seeks: set[int] = set()
         self.stepped: set[int] = set()
-        self.bounded: set[int] = set()
         self.previous_opcode = ""
 
     def read(self, program: Sequence[ExplainRow]) -> None:
@@ -228,7 +231,7 @@ class _Reader:
                 self.stepped.discard(row.p1)  # min()/max(): the loop stops at its first row
         self.shape.counted_roots = tuple(self.counted)
         self.shape.seek_roots = tuple(self.seek_roots)
-        self.shape.range_loops = len(self.range_seeks & self.stepped & self.bounded)
+        self.shape.range_loops = len(self.range_seeks & self.stepped & self.cursors.bounded)
 
     def _instruction(self, row: ExplainRow, skipped: bool) -> None:
         shape, btree = self.shape, self.cursors.btree
@@ -250,8 +253,6 @@ class _Reader:
                 shape.missable_seeks += 1
         elif opcode in ("Next", "Prev"):
             self.stepped.add(p1)
-        elif opcode in _RANGE_ENDS:
-            self.bounded.add(p1)
         elif opcode in ("IdxInsert", "Insert") and p1 in self.cursors.ephemeral:
             self.ephemeral_inserts[p1] = self.ephemeral_inserts.get(p1, 0) + 1
         elif opcode in ("SorterSort", "Sort"):
@@ -263,7 +264,11 @@ class _Reader:
 
     def _loop(self, row: ExplainRow) -> None:
         shape, cursors = self.shape, self.cursors
-        if row.p1 in cursors.btree:
+        if row.p1 in cursors.bounded:
+            # A range from the index's first entry to a bound: read like a seek's range.
+            shape.index_seeks += 1
+            self.range_seeks.add(row.p1)
+        elif row.p1 in cursors.btree:
             shape.scans += 1
             if shape.outer_root is None:
                 shape.outer_root = cursors.btree[row.p1][0]
