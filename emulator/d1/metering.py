@@ -254,13 +254,13 @@ class Metering:
             kind = "update"
         elif kind == "select" and targets.deleted:
             kind = "delete"
-        shape = row_counts.shape_from_program(kind, program)
+        items = list(tokens(sql))
+        returning = any(token.kind == "id" and token.upper == "RETURNING" for token in items)
+        shape = row_counts.shape_from_program(kind, program, returning=returning)
         shape.targets = targets
         shape.written_tables = frozenset(
             targets.inserted | targets.deleted | set(targets.updated_columns)
         )
-        items = list(tokens(sql))
-        shape.returning = any(token.kind == "id" and token.upper == "RETURNING" for token in items)
         shape.replaces = any(token.upper == "REPLACE" for token in items[:3])
         shape.truncates = self._truncation(kind, [token.text for token in items])
         shape.never_loops = _never_loops(items)

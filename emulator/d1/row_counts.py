@@ -212,6 +212,7 @@ class _Reader:
         self.range_seeks: set[int] = set()
         self.stepped: set[int] = set()
         self.previous_opcode = ""
+        self.last_ephemeral: int | None = None
 
     def read(self, program: Sequence[ExplainRow]) -> None:
         previous: ExplainRow | None = None
@@ -281,14 +282,23 @@ class _Reader:
         elif row.p1 in cursors.ephemeral:
             shape.ephemeral_scans += 1
             shape.ephemeral_rows += self.ephemeral_inserts.get(row.p1, 0)
+            self.last_ephemeral = self.ephemeral_inserts.get(row.p1, 0)
 
 
-def shape_from_program(kind: str, program: Sequence[ExplainRow]) -> Shape:
+def shape_from_program(
+    kind: str, program: Sequence[ExplainRow], *, returning: bool = False
+) -> Shape:
     """Read a statement's ``EXPLAIN`` rows into a ``Shape``."""
     segments = _segments(program)
     main = segments[0] if segments else []
-    shape = Shape(kind)
-    _Reader(shape, _cursors(main)).read(main)
+    shape = Shape(kind, returning=returning)
+    reader = _Reader(shape, _cursors(main))
+    reader.read(main)
+    if returning and kind in ("update", "delete") and reader.last_ephemeral is not None:
+        # The last temporary table read is RETURNING's buffer: its rows are the rows
+        # returned (counted as such), not a loop driving the statement.
+        shape.ephemeral_scans -= 1
+        shape.ephemeral_rows -= reader.last_ephemeral
     shape.trigger_seeks = sum(_trigger_seeks(segment) for segment in segments[1:])
     return shape
 
@@ -386,7 +396,12 @@ def _query_reads(shape: Shape, activity: Activity, top: list[RowEvent], scanned:
     driver = scanned or (shape.ephemeral_rows if shape.ephemeral_scans else 0)
     reads = driver
     seeks = shape.rowid_seeks + shape.index_seeks
-    if seeks and driver:
+    if seeks and driver and shape.range_loops and not shape.scans:
+        # An IN list driving an index range: each value reads its matches and the entry
+        # past them; values come in ascending order, so the last may have none after it.
+        found = activity.rows if shape.kind == "select" else len(top)
+        reads += found + shape.range_loops * (driver - 1)
+    elif seeks and driver:
         reads += seeks * driver  # one lookup per row of the driving loop
     elif seeks:
         found = activity.rows if shape.kind == "select" else len(top)

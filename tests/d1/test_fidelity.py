@@ -230,6 +230,26 @@ async def test_a_3300_row_values_list_runs(db: D1Database) -> None:
 # -- 8. rows_read when no loop runs ----------------------------------------------------------
 
 
+async def test_rows_read_as_d1_counts_them(db: D1Database) -> None:
+    await db.exec(
+        "CREATE TABLE m (id INTEGER PRIMARY KEY, g INT, v TEXT);\nCREATE INDEX mg ON m(g);\n"
+        "INSERT INTO m (g, v) VALUES (1,'a'),(1,'b'),(1,'c'),(2,'d'),(2,'e'),(3,'f'),(1,'g'),"
+        "(1,'h');"
+    )
+    expected = [
+        ("SELECT * FROM m WHERE g = 1", (), 6),  # 5 index entries and the one past them
+        ("SELECT * FROM m WHERE 0", (), 0),
+        ("SELECT * FROM m LIMIT 0", (), 0),
+        ("SELECT * FROM m WHERE id = 99", (), 1),
+        ("SELECT * FROM m WHERE g IN (2,3)", (), 6),
+        ("UPDATE m SET v = 'y' WHERE id = ? RETURNING id", (1,), 2),
+        ("DELETE FROM m WHERE g < ?", (2,), 6),
+    ]
+    for sql, params, read in expected:
+        meta = (await db.prepare(sql).bind(*params).all()).meta
+        assert (sql, meta["rows_read"]) == (sql, read)
+
+
 @pytest.mark.parametrize("sql", ["SELECT * FROM m WHERE 0", "SELECT * FROM m LIMIT 0"])
 async def test_nothing_is_read_when_no_loop_runs(db: D1Database, sql: str) -> None:
     await db.exec("CREATE TABLE m (id INTEGER PRIMARY KEY, g INT);\nINSERT INTO m (g) VALUES (1);")
