@@ -130,6 +130,11 @@ class Engine:
                 with self.lock:
                     if not self.sqlite.closed and not self.adapter_dirty:
                         try:
+                            piece = plan.pieces[0]
+                            if piece.read_only and not metered:
+                                # The hot path of first()/raw(): one plain read needs no
+                                # transaction and no bookkeeping.
+                                return self.run_piece(piece, params, True)
                             return self._run_lone(plan, params, metered)
                         finally:
                             if not self.sqlite.bookmarked:
@@ -184,14 +189,8 @@ class Engine:
         self.metering.invalidate_size()
 
     def _run_lone(self, plan: Plan, params: Sequence[Param], metered: bool) -> Outcome:
-        # request() for one query or DML statement, without the generality. The hot path of
-        # first()/raw() - one plain read - needs no transaction and no bookkeeping.
+        # request() for one metered query or DML statement, without the generality.
         piece = plan.pieces[0]
-        if piece.read_only and not metered:
-            try:
-                return self.run_piece(piece, params, True)
-            except D1Error as error:
-                raise RequestFailed(0, error) from error
         # A lone DML statement is atomic under SQLite's autocommit, unless the schema lets a
         # failure keep partial changes (or roll back): then it needs D1's transaction.
         wrap = not piece.read_only and (not plan.autocommit or self._partial_failures())

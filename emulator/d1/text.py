@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from itertools import chain
 from typing import Any, Final
 
 __all__ = ["blob_columns_sql", "decode", "decoded_rows", "finite_rows", "well_formed"]
@@ -25,7 +24,6 @@ _LONE_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 _THREE_REPLACEMENTS: Final = "\ufffd" * 3
 _INF: Final = math.inf
 _NEG_INF: Final = -math.inf
-_SCAN_BY_ROW: Final = 8  # fewer rows: test row by row (no iterator chain to build)
 
 
 def well_formed(text: str) -> str:
@@ -47,12 +45,10 @@ def decode(data: bytes) -> str:
 
 def finite_rows(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     """Return ``rows`` with infinite REAL values as ``None`` (JSON has no Infinity)."""
-    if len(rows) < _SCAN_BY_ROW:
-        if not any(_INF in row or _NEG_INF in row for row in rows):
-            return rows
-    elif _INF not in chain.from_iterable(rows) and _NEG_INF not in chain.from_iterable(rows):
-        return rows
-    return [tuple(_finite(value) for value in row) for row in rows]
+    for row in rows:
+        if _INF in row or _NEG_INF in row:
+            return [tuple(_finite(value) for value in row) for row in rows]
+    return rows
 
 
 def _finite(value: Any) -> Any:
