@@ -16,6 +16,12 @@ async def rows(db: D1Database, sql: str, *params: object) -> list[dict[str, obje
     return (await db.prepare(sql).bind(*params).all()).results
 
 
+async def error_of(db: D1Database, sql: str) -> str:
+    with pytest.raises(D1Error) as raised:
+        await db.prepare(sql).all()
+    return str(raised.value)
+
+
 # -- 1. text that is not UTF-8, lone surrogates ---------------------------------------------
 
 
@@ -102,9 +108,7 @@ async def test_order_by_and_limit_errors_read_as_on_d1(
     db: D1Database, sql: str, message: str
 ) -> None:
     await db.prepare("CREATE TABLE q (id INTEGER PRIMARY KEY, v INT)").run()
-    with pytest.raises(D1Error) as raised:
-        await db.prepare(sql).run()
-    assert str(raised.value) == message
+    assert await error_of(db, sql) == message
 
 
 # -- 5. ANALYZE ------------------------------------------------------------------------------
@@ -124,9 +128,9 @@ async def test_analyze_keeps_only_sqlite_stat1_with_a_row_for_cf_metadata(db: D1
     ]
     names = "SELECT name FROM sqlite_schema WHERE name LIKE 'sqlite_stat%' ORDER BY name"
     assert await rows(db, names) == [{"name": "sqlite_stat1"}]
-    with pytest.raises(D1Error) as raised:
-        await db.prepare("SELECT * FROM sqlite_stat4").all()
-    assert str(raised.value) == "D1_ERROR: no such table: sqlite_stat4: SQLITE_ERROR"
+    assert await error_of(db, "SELECT * FROM sqlite_stat4") == (
+        "D1_ERROR: no such table: sqlite_stat4: SQLITE_ERROR"
+    )
 
 
 # -- 6. NUL in the SQL -------------------------------------------------------------------------
@@ -142,9 +146,7 @@ async def test_analyze_keeps_only_sqlite_stat1_with_a_row_for_cf_metadata(db: D1
     ],
 )
 async def test_nul_in_the_sql_reads_as_on_d1(db: D1Database, sql: str, message: str) -> None:
-    with pytest.raises(D1Error) as raised:
-        await db.prepare(sql).all()
-    assert str(raised.value) == message
+    assert await error_of(db, sql) == message
 
 
 async def test_nul_in_exec_names_the_line(db: D1Database) -> None:
