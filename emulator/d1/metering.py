@@ -215,6 +215,7 @@ class Metering:
         traced = shape.scans > 0
         if traced:
             engine.watch_statements(self.on_profile)
+        total_before = engine.change_counts()[0]
         try:
             outcome = engine.run_piece(piece, params, is_last)
         finally:
@@ -225,11 +226,12 @@ class Metering:
         # and a cycle would keep unread records alive (and their work pending).
         steps = self._full_scan_steps
         returned = len(outcome.rows)
-        changes = engine.change_counts()[2]
+        total, _, changes = engine.change_counts()
+        all_changes = total - total_before
         catalog = engine.catalog
 
         def estimate() -> tuple[int, int]:
-            activity = row_counts.Activity(steps, returned, events, changes)
+            activity = row_counts.Activity(steps, returned, events, changes, all_changes)
             return row_counts.estimate(shape, activity, catalog)
 
         if shape.counted_roots or shape.nested_scans:

@@ -126,6 +126,8 @@ class Activity:
     rows: int = 0
     events: list[RowEvent] = field(default_factory=list)
     changes: int = 0
+    #: Every row change, triggers' and foreign-key actions' included (``total_changes``).
+    all_changes: int = 0
 
 
 class SchemaInfo(Protocol):
@@ -314,6 +316,8 @@ def _touched_indexes(
 def _writes(shape: Shape, activity: Activity, schema: SchemaInfo) -> tuple[int, int]:
     """Return ``(rows written, reads caused by REPLACE deletes and triggers)``."""
     events = activity.events
+    # Rows of WITHOUT ROWID tables change unseen by the update hook (one write each).
+    unseen = max(0, activity.all_changes - len(events)) if events else 0
     written_tables = shape.written_tables
     if written_tables:
         # Rows a virtual table writes into its shadow tables come from nested statements,
@@ -345,7 +349,7 @@ def _writes(shape: Shape, activity: Activity, schema: SchemaInfo) -> tuple[int, 
             following = next((e for e in events[position + 1 :] if e.depth == 0), None)
             if following is not None and following.rowid != event.rowid:
                 extra_reads += 1
-    return written + len(sequences), extra_reads
+    return written + len(sequences) + unseen, extra_reads
 
 
 def _scanned(shape: Shape, activity: Activity, schema: SchemaInfo) -> int:
