@@ -11,6 +11,7 @@ configured connection itself is ``sqlite.D1Sqlite``.
 
 from __future__ import annotations
 
+import math
 import secrets
 import string
 from collections.abc import Callable, Iterator, Sequence
@@ -51,6 +52,8 @@ Unit = tuple[str, Sequence[Param]]
 _T = TypeVar("_T")
 
 _REFERENCE_CHARACTERS = string.ascii_lowercase + string.digits
+_INF = math.inf
+_NEG_INF = -math.inf
 
 
 class Engine:
@@ -127,18 +130,21 @@ class Engine:
             raise d1_error(NO_SQL_STATEMENTS)
         try:
             if plan.single:
-                with self.lock:
-                    if not self.sqlite.closed and not self.adapter_dirty:
-                        try:
-                            piece = plan.pieces[0]
-                            if piece.read_only and not metered:
-                                # The hot path of first()/raw(): one plain read needs no
-                                # transaction and no bookkeeping.
-                                return self.run_piece(piece, params, True)
-                            return self._run_lone(plan, params, metered)
-                        finally:
-                            if not self.sqlite.bookmarked:
-                                self._write_bookmark()
+                sqlite = self.sqlite
+                lock = self.lock
+                lock.acquire()
+                try:
+                    if not sqlite.closed and not self.adapter_dirty:
+                        piece = plan.pieces[0]
+                        if piece.read_only and not metered:
+                            # The hot path of first()/raw(): one plain read needs no
+                            # transaction and no bookkeeping.
+                            return self.run_piece(piece, params, True)
+                        return self._run_lone(plan, params, metered)
+                finally:
+                    if not sqlite.bookmarked and not sqlite.closed:
+                        self._write_bookmark()
+                    lock.release()
             return self.request([(sql, params)], metered=metered)[0][-1]
         except RequestFailed as failure:
             raise failure.error from failure.error.__cause__
@@ -302,14 +308,9 @@ class Engine:
 
     def run_piece(self, piece: PiecePlan, params: Sequence[Param], is_last: bool) -> Outcome:
         """Run one statement and return its rows. Raises ``D1Error``."""
-        if not piece.has_statement:
-            raise d1_error(NO_STATEMENT_IN_CODE)
-        if piece.compat_error is not None:
-            problem = piece.compat_error
-            code = apsw.SQLITE_ERROR
-            raise d1_error(format_sqlite_error(problem.message, problem.offset, code, code))
-        auth = self.auth
-        auth.refusal = None
+        if not piece.plain:
+            self._before_unusual(piece)
+        self.auth.refusal = None
         if not piece.read_only:
             self.metering.size = None  # it may write
         cursor = self._cursor
@@ -320,7 +321,9 @@ class Engine:
             if piece.no_columns:
                 return Outcome((), [], None)  # nothing to fetch: it already ran to the end
             try:
-                description = cursor.get_description()
+                description = (
+                    cursor.description
+                )  # (not get_description(): it looks up declared types)
             except apsw.ExecutionCompleteError:
                 return Outcome(None, [], partial(self.describe, piece.sql, params))
             rows = cursor.fetchall()
@@ -331,7 +334,20 @@ class Engine:
             raise self._translate(exc) from exc
         except UnicodeDecodeError as exc:
             rows = self._rows_of_invalid_text(piece, params, len(description), exc)
-        return Outcome(tuple([column[0] for column in description]), finite_rows(rows), None)
+        for row in rows:
+            if _INF in row or _NEG_INF in row:
+                rows = finite_rows(rows)
+                break
+        return Outcome(tuple([column[0] for column in description]), rows, None)
+
+    def _before_unusual(self, piece: PiecePlan) -> None:
+        # What a statement that is not plain needs before it runs (raises ``D1Error``).
+        if not piece.has_statement:
+            raise d1_error(NO_STATEMENT_IN_CODE)
+        if piece.compat_error is not None:
+            problem = piece.compat_error
+            code = apsw.SQLITE_ERROR
+            raise d1_error(format_sqlite_error(problem.message, problem.offset, code, code))
 
     def _rows_of_invalid_text(
         self, piece: PiecePlan, params: Sequence[Param], count: int, exc: UnicodeDecodeError

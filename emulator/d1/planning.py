@@ -80,6 +80,8 @@ class PiecePlan:
     no_columns: bool = False
     #: An ``ANALYZE``: the engine then keeps only what D1's SQLite keeps (``compat``).
     analyzes: bool = False
+    #: A statement to run as it is, with no check first: the hot path's one test.
+    plain: bool = True
 
     @property
     def body(self) -> str:
@@ -133,6 +135,7 @@ def _piece(sql: str) -> PiecePlan:
         no_columns=keyword in _DML
         and not any(token.kind == "id" and token.upper == "RETURNING" for token in tokens(sql)),
         analyzes=keyword == "ANALYZE",
+        plain=has_statement(sql) and compat_error is None,
     )
 
 
