@@ -68,6 +68,10 @@ class Engine:
         self.auth = self.sqlite.auth
         self._cursor = self.sqlite.cursor
         self._plans = PlanCache()
+        # What metering counts with, straight from the connection.
+        self.total_changes = self.conn.total_changes
+        self.last_insert_rowid = self.conn.last_insert_rowid
+        self.statement_changes = self.conn.changes
         self.catalog = SchemaCatalog(self.sqlite.trusted_query, lambda: self.auth.schema_epoch)
         self._partial_failures_epoch = -1
         self._partial_failures_cached = True
@@ -88,11 +92,6 @@ class Engine:
     def schema_epoch(self) -> int:
         """Bumped whenever a schema-changing statement is prepared (caches key on it)."""
         return self.auth.schema_epoch
-
-    def change_counts(self) -> tuple[int, int, int]:
-        """``(total changes, last insert rowid, changes of the last statement)``."""
-        conn = self.conn
-        return conn.total_changes(), conn.last_insert_rowid(), conn.changes()
 
     def watch_statements(self, callback: Callable[[dict[str, Any]], None] | None) -> None:
         """Send each finished statement's profile to ``callback`` (``None`` stops)."""

@@ -66,8 +66,14 @@ class MeteredEngine(Protocol):
     def database_size(self) -> int:
         """Pages in use times the page size."""
 
-    def change_counts(self) -> tuple[int, int, int]:
-        """``(total changes, last insert rowid, changes of the last statement)``."""
+    def total_changes(self) -> int:
+        """Rows changed on the connection so far (``sqlite3_total_changes``)."""
+
+    def last_insert_rowid(self) -> int:
+        """The connection's last inserted rowid."""
+
+    def statement_changes(self) -> int:
+        """Rows the last statement changed itself (``sqlite3_changes``)."""
 
     def watch_statements(self, callback: Callable[[dict[str, Any]], None] | None) -> None:
         """Send each finished statement's profile (``trace_v2``) to ``callback``;
@@ -139,8 +145,8 @@ class Metering:
 
         The size is measured now: later statements of the same request may change it, so
         these records cannot wait (only a lone statement's record, ``run_lone``, defers it)."""
-        total, last_row_id, _ = self._engine.change_counts()
-        return Counters(total, last_row_id, self.current_size())
+        engine = self._engine
+        return Counters(engine.total_changes(), engine.last_insert_rowid(), self.current_size())
 
     def record_change(self, op: int, _database: str, table: str, rowid: int) -> None:
         """The update hook's callback: keeps the row changes of a measured statement."""
@@ -170,8 +176,8 @@ class Metering:
         else:
             outcome, estimate = self._run_dml(piece, params, is_last, kind)
         duration = (time.perf_counter() - counters.started) * 1000.0
-        total, last_row_id, _ = engine.change_counts()
-        changes = total - counters.changes
+        changes = engine.total_changes() - counters.changes
+        last_row_id = engine.last_insert_rowid()
         changed = changes != 0 or last_row_id != counters.last_row_id
         if rows is None:
             assert estimate is not None
@@ -185,12 +191,14 @@ class Metering:
     def run_lone(self, piece: PiecePlan, params: Sequence[Param]) -> Outcome:
         """Run a query or DML statement that is a request of its own (``all()``/``run()``):
         its estimate and size wait until ``meta`` is read, or until ``advance()``."""
-        changes_before, row_id_before, _ = self._engine.change_counts()
+        engine = self._engine
+        changes_before = engine.total_changes()
+        row_id_before = engine.last_insert_rowid()
         started = time.perf_counter()
         outcome, estimate = self._run_dml(piece, params, True, piece.kind)
         duration = (time.perf_counter() - started) * 1000.0
-        total, last_row_id, _ = self._engine.change_counts()
-        changes = total - changes_before
+        changes = engine.total_changes() - changes_before
+        last_row_id = engine.last_insert_rowid()
         changed = changes != 0 or last_row_id != row_id_before
         record = MetaRecord(
             duration, changes, last_row_id, changed, None, None, estimate, self.current_size
@@ -215,7 +223,7 @@ class Metering:
         traced = shape.scans > 0
         if traced:
             engine.watch_statements(self.on_profile)
-        total_before = engine.change_counts()[0]
+        total_before = engine.total_changes()
         try:
             outcome = engine.run_piece(piece, params, is_last)
         finally:
@@ -226,8 +234,8 @@ class Metering:
         # and a cycle would keep unread records alive (and their work pending).
         steps = self._full_scan_steps
         returned = len(outcome.rows)
-        total, _, changes = engine.change_counts()
-        all_changes = total - total_before
+        changes = engine.statement_changes()
+        all_changes = engine.total_changes() - total_before
         catalog = engine.catalog
 
         def estimate() -> tuple[int, int]:
