@@ -12,8 +12,6 @@ configured connection itself is ``sqlite.D1Sqlite``.
 from __future__ import annotations
 
 import math
-import secrets
-import string
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
@@ -28,7 +26,6 @@ from emulator.d1.authorizer import WriteTargets
 from emulator.d1.binding import Param
 from emulator.d1.constants import (
     CONSTRAINT_RESET,
-    INTERNAL_ERROR,
     INVALID_UTF8_RETURNED,
     NO_SQL_STATEMENTS,
     NO_STATEMENT_IN_CODE,
@@ -37,13 +34,13 @@ from emulator.d1.constants import (
     TRANSACTION_REFUSED,
     WRONG_PARAMETER_COUNT,
 )
-from emulator.d1.errors import d1_error, format_sqlite_error, sqlite_error_text
+from emulator.d1.errors import d1_error, format_sqlite_error, internal_error, sqlite_error_text
 from emulator.d1.metering import Metering
 from emulator.d1.outcome import Outcome, RequestFailed, Row
 from emulator.d1.planning import PiecePlan, Plan, PlanCache
 from emulator.d1.schema import SchemaCatalog
 from emulator.d1.sqlite import D1Sqlite
-from emulator.d1.text import blob_columns_sql, decoded_rows, finite_rows
+from emulator.d1.text import finite_rows, reread_as_bytes
 from emulator.errors import D1Error
 
 __all__ = ["Engine", "Outcome", "RequestFailed", "Unit"]
@@ -51,7 +48,6 @@ __all__ = ["Engine", "Outcome", "RequestFailed", "Unit"]
 Unit = tuple[str, Sequence[Param]]
 _T = TypeVar("_T")
 
-_REFERENCE_CHARACTERS = string.ascii_lowercase + string.digits
 _INF = math.inf
 _NEG_INF = -math.inf
 
@@ -243,8 +239,7 @@ class Engine:
         # request's changes are gone, and the connection's last rowid with them.
         self.sqlite.rollback()
         self.conn.set_last_insert_rowid(0)
-        reference = "".join(secrets.choice(_REFERENCE_CHARACTERS) for _ in range(24))
-        return D1Error(INTERNAL_ERROR.format(reference))
+        return internal_error()
 
     def _partial_failures(self) -> bool:
         epoch = self.auth.schema_epoch
@@ -351,15 +346,13 @@ class Engine:
     def _rows_of_invalid_text(
         self, piece: PiecePlan, params: Sequence[Param], count: int, exc: UnicodeDecodeError
     ) -> list[Row]:
-        # TEXT that is not UTF-8: a query runs again with its TEXT as BLOBs, decoded as the
-        # runtime decodes it. A statement that wrote cannot run twice: it reports the text.
+        # A statement that wrote cannot run twice to read its TEXT as bytes.
         if not piece.read_only:
             raise d1_error(INVALID_UTF8_RETURNED) from exc
         try:
-            rows = self._cursor.execute(blob_columns_sql(piece.body, count), params).fetchall()
+            return reread_as_bytes(self._cursor, piece.body, params, count)
         except apsw.Error as error:
             raise self._translate(error) from error
-        return decoded_rows(rows)
 
     def _translate(self, exc: apsw.Error) -> D1Error:
         refusal = self.auth.refusal

@@ -18,7 +18,9 @@ import re
 from collections.abc import Sequence
 from typing import Any, Final
 
-__all__ = ["blob_columns_sql", "decode", "decoded_rows", "finite_rows", "well_formed"]
+import apsw
+
+__all__ = ["decode", "finite_rows", "reread_as_bytes", "well_formed"]
 
 _LONE_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 _THREE_REPLACEMENTS: Final = "\ufffd" * 3
@@ -55,20 +57,19 @@ def _finite(value: Any) -> Any:
     return None if value in (_INF, _NEG_INF) and isinstance(value, float) else value
 
 
-def blob_columns_sql(sql: str, count: int) -> str:
-    """Wrap the query ``sql`` (``count`` columns) to return, per column, whether it is TEXT
-    and its value with TEXT as a BLOB: rows ``decode`` can read when TEXT is not UTF-8."""
+def reread_as_bytes(
+    cursor: apsw.Cursor, sql: str, params: Sequence[Any], count: int
+) -> list[tuple[Any, ...]]:
+    """Run the query ``sql`` (``count`` columns) again with its TEXT read as bytes and
+    decoded as the runtime decodes it: the rows of a query whose TEXT is not UTF-8."""
     names = ", ".join(f"c{index}" for index in range(count))
     columns = ", ".join(
         f"typeof(c{i}) = 'text', CASE WHEN typeof(c{i}) = 'text' THEN CAST(c{i} AS BLOB) "
         f"ELSE c{i} END"
         for i in range(count)
     )
-    return f"WITH d1_rows({names}) AS ({sql}\n) SELECT {columns} FROM d1_rows"
-
-
-def decoded_rows(rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    """Read the rows of ``blob_columns_sql`` back into values (TEXT decoded as D1 does)."""
+    wrapped = f"WITH d1_rows({names}) AS ({sql}\n) SELECT {columns} FROM d1_rows"
+    rows: list[tuple[Any, ...]] = cursor.execute(wrapped, params).fetchall()
     return [
         tuple(
             decode(value) if is_text else value
