@@ -134,11 +134,13 @@ class Engine:
                         if piece.read_only and not metered:
                             # The hot path of first()/raw(): one plain read needs no
                             # transaction and no bookkeeping.
-                            return self.run_piece(piece, params, True)
-                        return self._run_lone(plan, params, metered)
+                            outcome = self.run_piece(piece, params, True)
+                        else:
+                            outcome = self._run_lone(plan, params, metered)
+                        if not sqlite.bookmarked:
+                            self._write_bookmark()
+                        return outcome
                 finally:
-                    if not sqlite.bookmarked and not sqlite.closed:
-                        self._write_bookmark()
                     lock.release()
             return self.request([(sql, params)], metered=metered)[0][-1]
         except RequestFailed as failure:
@@ -177,14 +179,14 @@ class Engine:
                         raise RequestFailed(index, self._after_failure(wrap, error)) from error
                 return results
 
-            try:
-                return self._atomically(wrap, len(units) - 1, run_all)
-            finally:
-                if not self.sqlite.bookmarked:
-                    self._write_bookmark()
+            results = self._atomically(wrap, len(units) - 1, run_all)
+            if not self.sqlite.bookmarked:
+                self._write_bookmark()
+            return results
 
     def _write_bookmark(self) -> None:
-        # Pending meta is settled first: the first request's size excludes the table.
+        # After the first request that succeeded, as Miniflare writes its bookmark. Pending
+        # meta is settled first: that request's size excludes the table.
         self.metering.advance()
         self.sqlite.write_bookmark()
         self.metering.invalidate_size()

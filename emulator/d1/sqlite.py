@@ -112,7 +112,7 @@ class D1Sqlite:
         conn.set_last_insert_rowid(0)
 
     def write_bookmark(self) -> None:
-        """After a request's first completion: what Miniflare's bookmark write leaves behind
+        """After the first request that succeeded: what Miniflare's bookmark write leaves
         (``_cf_METADATA`` with one row, ``last_insert_rowid()`` 2). Later ones change
         nothing visible but ``changes()``, which the emulator leaves alone (README)."""
         if self.bookmarked or not self.conn.get_autocommit():

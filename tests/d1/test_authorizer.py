@@ -261,6 +261,13 @@ async def test_cf_metadata_is_created_by_the_first_request_and_listed(db: D1Data
     assert (tables.meta["size_after"], tables.meta["last_row_id"]) == (8192, 2)
 
 
+async def test_cf_metadata_waits_for_a_request_that_succeeds(db: D1Database) -> None:
+    with pytest.raises(D1Error):
+        await db.prepare("SELECT nope").all()
+    assert (await db.prepare("SELECT 1 AS x").all()).meta["size_after"] == 4096
+    assert (await db.prepare("SELECT 1 AS x").all()).meta["size_after"] == 8192
+
+
 async def test_cf_metadata_follows_the_first_requests_objects(db: D1Database) -> None:
     await db.exec("CREATE TABLE e (x);\nINSERT INTO e VALUES (1);")
     listed = await db.prepare("SELECT name FROM sqlite_master").all()
