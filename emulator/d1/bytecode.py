@@ -59,6 +59,10 @@ class Shape:
     #: Loops over a bounded range of an index (a seek, ``Next``/``Prev``, an end test): D1
     #: also counts the entry past the range, when there is one (assumed).
     range_loops: int = 0
+    #: Loops over an index range, bounded or running to the index's end.
+    index_loops: int = 0
+    #: The statement aggregates with one ``count()`` and nothing else.
+    counts_only: bool = False
     #: An INSERT's lookups of the row a UNIQUE index conflicts with (upsert, REPLACE).
     conflict_seeks: int = 0
     #: ``INSERT OR REPLACE`` / ``REPLACE INTO``.
@@ -134,6 +138,7 @@ class _Reader:
         self.loops: list[tuple[int, int]] = []
         self.range_seeks: set[int] = set()
         self.stepped: set[int] = set()
+        self.aggregates: list[str] = []
         self.previous_opcode = ""
         self.last_ephemeral: int | None = None
 
@@ -156,6 +161,8 @@ class _Reader:
         self.shape.counted_roots = tuple(self.counted)
         self.shape.seek_roots = tuple(self.seek_roots)
         self.shape.range_loops = len(self.range_seeks & self.stepped & self.cursors.bounded)
+        self.shape.index_loops = len(self.range_seeks & self.stepped)
+        self.shape.counts_only = len(self.aggregates) == 1 and self.aggregates[0] == "count"
 
     def _instruction(self, row: ExplainRow, skipped: bool) -> None:
         shape, btree = self.shape, self.cursors.btree
@@ -177,6 +184,8 @@ class _Reader:
                 shape.missable_seeks += 1
         elif opcode in ("Next", "Prev"):
             self.stepped.add(p1)
+        elif opcode == "AggStep":
+            self.aggregates.append(str(row.p4).split("(")[0])
         elif opcode in ("IdxInsert", "Insert") and p1 in self.cursors.ephemeral:
             self.ephemeral_inserts[p1] = self.ephemeral_inserts.get(p1, 0) + 1
         elif opcode in ("SorterSort", "Sort"):

@@ -234,12 +234,15 @@ class Metering:
         # and a cycle would keep unread records alive (and their work pending).
         steps = self._full_scan_steps
         returned = len(outcome.rows)
+        counted = None
+        if returned == 1 and outcome.rows[0] and type(outcome.rows[0][0]) is int:
+            counted = outcome.rows[0][0]
         changes = engine.statement_changes()
         all_changes = engine.total_changes() - total_before
         catalog = engine.catalog
 
         def estimate() -> tuple[int, int]:
-            activity = row_counts.Activity(steps, returned, events, changes, all_changes)
+            activity = row_counts.Activity(steps, returned, events, changes, all_changes, counted)
             return row_counts.estimate(shape, activity, catalog)
 
         if shape.counted_roots or shape.nested_scans:

@@ -75,6 +75,8 @@ class Activity:
     changes: int = 0
     #: Every row change, triggers' and foreign-key actions' included (``total_changes``).
     all_changes: int = 0
+    #: The first value of the only row returned, when it is an integer (a count).
+    counted: int | None = None
 
 
 class SchemaInfo(Protocol):
@@ -191,6 +193,16 @@ def _insert_reads(
 def _query_reads(shape: Shape, activity: Activity, top: list[RowEvent], scanned: int) -> int:
     # SELECT, UPDATE and DELETE: the driving loop, the lookups it makes, sorts, virtual
     # tables, RETURNING rows and recursive queues.
+    if (
+        shape.counts_only
+        and shape.index_loops == 1
+        and not scanned
+        and not shape.ephemeral_scans
+        and activity.counted is not None
+    ):
+        # count() over one index range: the count is the entries matched (and a bounded
+        # range reads the entry past them).
+        return activity.counted + shape.range_loops
     driver = scanned or (shape.ephemeral_rows if shape.ephemeral_scans else 0)
     reads = driver
     seeks = shape.rowid_seeks + shape.index_seeks
