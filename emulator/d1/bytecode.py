@@ -63,6 +63,8 @@ class Shape:
     index_loops: int = 0
     #: The statement aggregates with one ``count()`` and nothing else.
     counts_only: bool = False
+    #: The statement aggregates (``AggStep``): a sorter may feed GROUP BY.
+    aggregates: int = 0
     #: An INSERT's lookups of the row a UNIQUE index conflicts with (upsert, REPLACE).
     conflict_seeks: int = 0
     #: ``INSERT OR REPLACE`` / ``REPLACE INTO``.
@@ -163,6 +165,7 @@ class _Reader:
         self.shape.range_loops = len(self.range_seeks & self.stepped & self.cursors.bounded)
         self.shape.index_loops = len(self.range_seeks & self.stepped)
         self.shape.counts_only = len(self.aggregates) == 1 and self.aggregates[0] == "count"
+        self.shape.aggregates = len(self.aggregates)
 
     def _instruction(self, row: ExplainRow, skipped: bool) -> None:
         shape, btree = self.shape, self.cursors.btree

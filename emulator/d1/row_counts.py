@@ -217,7 +217,11 @@ def _query_reads(shape: Shape, activity: Activity, top: list[RowEvent], scanned:
         found = activity.rows if shape.kind == "select" else len(top)
         past = 0 if shape.limited else shape.range_loops  # a LIMIT stops before the end
         reads += max(seeks, found) + past if found else seeks - shape.missable_seeks
-    if shape.sorts:
+    if shape.sorts and not shape.aggregates and not shape.limited and shape.kind == "select":
+        # An ORDER BY sorter is read once per row sorted: without a LIMIT, the rows returned
+        # (with one, taken to be every row of the loop).
+        reads += shape.sorts * activity.rows
+    elif shape.sorts:
         reads += shape.sorts * max(1, driver or activity.rows)
     if shape.vtab_steps or shape.returning:
         reads += activity.rows
