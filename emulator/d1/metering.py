@@ -103,8 +103,7 @@ class Metering:
         self.size: int | None = None
         self._full_scan_steps = 0
         #: The update hook appends here (``record_change``) while a measured statement runs.
-        self.events: list[row_counts.RowEvent] | None = None
-        self._top_level: set[tuple[int, str]] = set()
+        self.events: list[tuple[int, str, int]] | None = None
 
     # -- sizes ------------------------------------------------------------------------------
 
@@ -149,11 +148,11 @@ class Metering:
         return Counters(engine.total_changes(), engine.last_insert_rowid(), self.current_size())
 
     def record_change(self, op: int, _database: str, table: str, rowid: int) -> None:
-        """The update hook's callback: keeps the row changes of a measured statement."""
-        if self.events is None:
-            return  # not measuring
-        depth = 0 if (op, table) in self._top_level else 1
-        self.events.append(row_counts.RowEvent(_OPS[op], table, depth, rowid, rowid))
+        """The update hook's callback: keeps the row changes of a measured statement (as
+        plain tuples; they become ``RowEvent`` records only if ``meta`` is read)."""
+        events = self.events
+        if events is not None:
+            events.append((op, table, rowid))
 
     def on_profile(self, event: dict[str, Any]) -> None:
         """``trace_v2`` callback: keep the full-scan steps of the statement that finished."""
@@ -216,9 +215,8 @@ class Metering:
         shape = self._shapes.get((piece.sql, engine.schema_epoch))
         if shape is None:
             shape = self._shape(piece.sql, kind, params)
-        events: list[row_counts.RowEvent] = []
+        events: list[tuple[int, str, int]] = []
         self.events = events
-        self._top_level = shape.targets.top_level
         self._full_scan_steps = 0
         traced = shape.scans > 0
         if traced:
@@ -242,7 +240,8 @@ class Metering:
         catalog = engine.catalog
 
         def estimate() -> tuple[int, int]:
-            activity = row_counts.Activity(steps, returned, events, changes, all_changes, counted)
+            records = _row_events(events, shape.targets.top_level)
+            activity = row_counts.Activity(steps, returned, records, changes, all_changes, counted)
             return row_counts.estimate(shape, activity, catalog)
 
         if shape.counted_roots or shape.nested_scans:
@@ -330,3 +329,14 @@ def _top_level_limit(items: list[Token]) -> bool:
         elif depth == 0 and token.upper == "LIMIT":
             return True
     return False
+
+
+def _row_events(
+    changes: list[tuple[int, str, int]], top_level: set[tuple[int, str]]
+) -> list[row_counts.RowEvent]:
+    # A change to a table the statement itself writes (with that operation) is its own;
+    # the others are its triggers' and foreign-key actions'.
+    return [
+        row_counts.RowEvent(_OPS[op], table, 0 if (op, table) in top_level else 1, rowid, rowid)
+        for op, table, rowid in changes
+    ]
