@@ -49,6 +49,7 @@ Unit = tuple[str, Sequence[Param]]
 _T = TypeVar("_T")
 
 _INF = math.inf
+_NAMES_KEPT = 1024
 _NEG_INF = -math.inf
 
 
@@ -64,6 +65,7 @@ class Engine:
         self.auth = self.sqlite.auth
         self._cursor = self.sqlite.cursor
         self._plans = PlanCache()
+        self._names: dict[str, tuple[int, tuple[str, ...]]] = {}
         # What metering counts with, straight from the connection.
         self.total_changes = self.conn.total_changes
         self.last_insert_rowid = self.conn.last_insert_rowid
@@ -199,16 +201,20 @@ class Engine:
         wrap = not piece.read_only and (not plan.autocommit or self._partial_failures())
         if not piece.read_only:
             self.metering.advance()
+        if not wrap:
+            return self._lone(piece, params, metered, False)
+        return self._atomically(True, 0, partial(self._lone, piece, params, metered, True))
 
-        def run() -> Outcome:
-            try:
-                if metered:
-                    return self.metering.run_lone(piece, params)
-                return self.run_piece(piece, params, True)
-            except D1Error as error:
-                raise RequestFailed(0, self._after_failure(wrap, error)) from error
-
-        return self._atomically(wrap, 0, run)
+    def _lone(
+        self, piece: PiecePlan, params: Sequence[Param], metered: bool, wrapped: bool
+    ) -> Outcome:
+        try:
+            if metered:
+                return self.metering.run_lone(piece, params)
+            return self.run_piece(piece, params, True)
+        except D1Error as error:
+            self.metering.invalidate_size()
+            raise RequestFailed(0, self._after_failure(wrapped, error)) from error
 
     def _atomically(self, wrap: bool, last_index: int, work: Callable[[], _T]) -> _T:
         """Run ``work`` inside ``BEGIN IMMEDIATE`` ... ``COMMIT`` when ``wrap`` (as Miniflare
@@ -334,7 +340,20 @@ class Engine:
             if _INF in row or _NEG_INF in row:
                 rows = finite_rows(rows)
                 break
-        return Outcome(tuple([column[0] for column in description]), rows, None)
+        names = self._names.get(piece.sql)
+        if names is None or names[0] != self.auth.schema_epoch:
+            names = self._remember_names(piece.sql, description)
+        return Outcome(names[1], rows, None)
+
+    def _remember_names(
+        self, sql: str, description: Sequence[tuple[Any, ...]]
+    ) -> tuple[int, tuple[str, ...]]:
+        # Column names depend on the SQL and the schema only: kept per text and schema.
+        if len(self._names) >= _NAMES_KEPT:
+            self._names.clear()
+        names = (self.auth.schema_epoch, tuple([column[0] for column in description]))
+        self._names[sql] = names
+        return names
 
     def _before_unusual(self, piece: PiecePlan) -> None:
         # What a statement that is not plain needs before it runs (raises ``D1Error``).

@@ -173,7 +173,9 @@ class Metering:
             after = engine.catalog.snapshot()
             rows = row_counts.ddl_rows(kind, before, after, engine.catalog)
         else:
-            outcome, estimate = self._run_dml(piece, params, is_last, kind)
+            outcome, estimate, _ = self._run_dml(
+                piece, params, is_last, kind, engine.total_changes()
+            )
         duration = (time.perf_counter() - counters.started) * 1000.0
         changes = engine.total_changes() - counters.changes
         last_row_id = engine.last_insert_rowid()
@@ -194,9 +196,9 @@ class Metering:
         changes_before = engine.total_changes()
         row_id_before = engine.last_insert_rowid()
         started = time.perf_counter()
-        outcome, estimate = self._run_dml(piece, params, True, piece.kind)
+        outcome, estimate, total = self._run_dml(piece, params, True, piece.kind, changes_before)
         duration = (time.perf_counter() - started) * 1000.0
-        changes = engine.total_changes() - changes_before
+        changes = total - changes_before
         last_row_id = engine.last_insert_rowid()
         changed = changes != 0 or last_row_id != row_id_before
         record = MetaRecord(
@@ -207,8 +209,14 @@ class Metering:
         return outcome
 
     def _run_dml(
-        self, piece: PiecePlan, params: Sequence[Param], is_last: bool, kind: str
-    ) -> tuple[Outcome, Callable[[], tuple[int, int]]]:
+        self,
+        piece: PiecePlan,
+        params: Sequence[Param],
+        is_last: bool,
+        kind: str,
+        total_before: int,
+    ) -> tuple[Outcome, Callable[[], tuple[int, int]], int]:
+        # Returns the outcome, its (lazy) rows estimate, and total_changes() after it.
         engine = self._engine
         if not piece.has_statement:
             engine.run_piece(piece, params, is_last)  # raises "did not contain a statement"
@@ -221,7 +229,6 @@ class Metering:
         traced = shape.scans > 0
         if traced:
             engine.watch_statements(self.on_profile)
-        total_before = engine.total_changes()
         try:
             outcome = engine.run_piece(piece, params, is_last)
         finally:
@@ -236,7 +243,8 @@ class Metering:
         if returned == 1 and outcome.rows[0] and type(outcome.rows[0][0]) is int:
             counted = outcome.rows[0][0]
         changes = engine.statement_changes()
-        all_changes = engine.total_changes() - total_before
+        total = engine.total_changes()
+        all_changes = total - total_before
         catalog = engine.catalog
 
         def estimate() -> tuple[int, int]:
@@ -247,8 +255,8 @@ class Metering:
         if shape.counted_roots or shape.nested_scans:
             # These read table sizes, which the next statement may change: count them now.
             rows = estimate()
-            return outcome, lambda: rows
-        return outcome, estimate
+            return outcome, lambda: rows, total
+        return outcome, estimate, total
 
     def _shape(self, sql: str, kind: str, params: Sequence[Param]) -> row_counts.Shape:
         engine = self._engine
