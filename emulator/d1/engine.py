@@ -148,13 +148,6 @@ class Engine:
         except RequestFailed as failure:
             raise failure.error from failure.error.__cause__
 
-    def first_row(self, sql: str, params: Sequence[Param]) -> tuple[Sequence[str], Row] | None:
-        """Run one ``prepare()`` text as ``first()`` does: return the column names and the
-        first row of its last statement (D1 reads every row, then keeps the first), or
-        ``None`` without rows. Raises ``D1Error``."""
-        outcome = self.execute_unit(sql, params, metered=False)
-        return (outcome.columns, outcome.rows[0]) if outcome.rows else None
-
     def request(
         self, units: Sequence[Unit], *, metered: bool, every_statement: bool = False
     ) -> list[list[Outcome]]:

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from emulator.d1.binding import Param, convert_params
 from emulator.d1.constants import D1_COLUMN_NOTFOUND
-from emulator.d1.outcome import Outcome, Row
+from emulator.d1.outcome import Outcome
 from emulator.d1.results import D1Result
 from emulator.errors import D1Error
 
@@ -24,9 +24,6 @@ class StatementRunner(Protocol):
 
     def execute_unit(self, sql: str, params: Sequence[Param], *, metered: bool) -> Outcome:
         """Run one ``prepare()`` text; the outcome of its last statement."""
-
-    def first_row(self, sql: str, params: Sequence[Param]) -> tuple[Sequence[str], Row] | None:
-        """Column names and first row of the last statement, or ``None``."""
 
 
 class D1PreparedStatement:
@@ -61,10 +58,11 @@ class D1PreparedStatement:
         for SQL errors, and ``D1_COLUMN_NOTFOUND: Column not found (<column>)`` when rows
         exist but ``column`` is not one of them.
         """
-        found = self._engine.first_row(self.statement, self.params)
-        if found is None:
+        # D1 reads every row, then keeps the first.
+        outcome = self._engine.execute_unit(self.statement, self.params, metered=False)
+        if not outcome.rows:
             return None
-        row = dict(zip(*found, strict=True))
+        row = dict(zip(outcome.columns, outcome.rows[0], strict=True))
         if column is None:
             return row
         if column not in row:
