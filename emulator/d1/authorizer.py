@@ -139,7 +139,7 @@ class Authorizer:
 
     def __init__(self) -> None:
         self.trusted = False
-        #: Set when a refusal needs D1's own message; the engine clears it per statement.
+        #: Set when a refusal needs D1's own message; the engine clears it when it reports it.
         self.refusal: Refusal | None = None
         #: Bumped whenever a schema-changing statement is prepared (caches key on it).
         self.schema_epoch = 0

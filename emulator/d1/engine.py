@@ -305,7 +305,6 @@ class Engine:
         """Run one statement and return its rows. Raises ``D1Error``."""
         if not piece.plain:
             self._before_unusual(piece)
-        self.auth.refusal = None
         if not piece.read_only:
             self.metering.size = None  # it may write
         cursor = self._cursor
@@ -370,6 +369,7 @@ class Engine:
 
     def _translate(self, exc: apsw.Error) -> D1Error:
         refusal = self.auth.refusal
+        self.auth.refusal = None  # set only by a prepare that fails: consumed here
         if refusal is not None and refusal.transaction:
             return d1_error(TRANSACTION_REFUSED)
         message = str(exc.args[0]) if exc.args else str(exc)

@@ -23,6 +23,7 @@ import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import apsw
@@ -235,27 +236,22 @@ class Metering:
             self.events = None
             if traced:
                 engine.watch_statements(None)
-        # The closure must not hold the outcome: the outcome holds the record holding it,
+        # The estimate must not hold the outcome: the outcome holds the record holding it,
         # and a cycle would keep unread records alive (and their work pending).
-        steps = self._full_scan_steps
-        returned = len(outcome.rows)
+        rows = outcome.rows
         counted = None
-        if returned == 1 and outcome.rows[0] and type(outcome.rows[0][0]) is int:
-            counted = outcome.rows[0][0]
-        changes = engine.statement_changes()
+        if len(rows) == 1 and rows[0] and type(rows[0][0]) is int:
+            counted = rows[0][0]
         total = engine.total_changes()
-        all_changes = total - total_before
-        catalog = engine.catalog
-
-        def estimate() -> tuple[int, int]:
-            records = _row_events(events, shape.targets.top_level)
-            activity = row_counts.Activity(steps, returned, records, changes, all_changes, counted)
-            return row_counts.estimate(shape, activity, catalog)
-
+        activity = (
+            self._full_scan_steps, len(rows), events, engine.statement_changes(),
+            total - total_before, counted,
+        )  # fmt: skip
+        estimate = partial(_estimate, shape, activity, engine.catalog)
         if shape.counted_roots or shape.nested_scans:
             # These read table sizes, which the next statement may change: count them now.
-            rows = estimate()
-            return outcome, lambda: rows, total
+            counts = estimate()
+            return outcome, lambda: counts, total
         return outcome, estimate, total
 
     def _shape(self, sql: str, kind: str, params: Sequence[Param]) -> row_counts.Shape:
@@ -348,3 +344,16 @@ def _row_events(
         row_counts.RowEvent(_OPS[op], table, 0 if (op, table) in top_level else 1, rowid, rowid)
         for op, table, rowid in changes
     ]
+
+
+def _estimate(
+    shape: row_counts.Shape,
+    activity: tuple[int, int, list[tuple[int, str, int]], int, int, int | None],
+    catalog: SchemaCatalog,
+) -> tuple[int, int]:
+    steps, returned, changes, statement_changes, all_changes, counted = activity
+    records = _row_events(changes, shape.targets.top_level)
+    measured = row_counts.Activity(
+        steps, returned, records, statement_changes, all_changes, counted
+    )
+    return row_counts.estimate(shape, measured, catalog)
