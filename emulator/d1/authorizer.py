@@ -20,14 +20,11 @@ from typing import Final
 
 import apsw
 
-from emulator.d1 import compat
 from emulator.d1.constants import (
     ABSENT_FUNCTIONS,
-    ABSENT_TABLES,
     ALLOWED_FUNCTIONS,
     ALLOWED_PRAGMAS,
     ALLOWED_VTAB_MODULES,
-    NO_SUCH_TABLE,
     PRAGMA_BOOLEAN,
     PRAGMA_BOOLEAN_PREFIXES,
     PRAGMA_NO_ARGUMENT,
@@ -65,6 +62,7 @@ _SCHEMA_CHANGES: Final = frozenset(
         apsw.SQLITE_DROP_VTABLE, apsw.SQLITE_ALTER_TABLE, apsw.SQLITE_ANALYZE,
     }
 )  # fmt: skip
+_ROW_ACTIONS: Final = frozenset({apsw.SQLITE_INSERT, apsw.SQLITE_UPDATE, apsw.SQLITE_DELETE})
 _ALWAYS_ALLOWED: Final = frozenset({apsw.SQLITE_SELECT, apsw.SQLITE_RECURSIVE, apsw.SQLITE_ANALYZE})
 # kj's ``tryParseAs<int32_t>``: an optionally signed decimal, hexadecimal or octal number.
 _INTEGER: Final = re.compile(r"[+-]?(?:0[xX][0-9A-Fa-f]+|0[0-7]*|[1-9][0-9]*)")
@@ -124,10 +122,9 @@ def _pragma_allowed(pragma: str, argument: str | None) -> bool:
 @dataclass(slots=True)
 class Refusal:
     """Why the authorizer refused the statement being prepared, when SQLite's own message
-    is not what D1 says: a transaction statement, or a 3.47 incompatibility."""
+    is not what D1 says: a transaction statement."""
 
     transaction: bool = False
-    compat: compat.CompatError | None = None
 
 
 @dataclass(slots=True)
@@ -137,17 +134,19 @@ class WriteTargets:
     inserted: set[str] = field(default_factory=set)
     deleted: set[str] = field(default_factory=set)
     updated_columns: dict[str, set[str]] = field(default_factory=dict)
+    #: ``(action, table)`` written by the statement itself rather than by a trigger: the
+    #: update hook does not tell a trigger's row changes apart, these do.
+    top_level: set[tuple[int, str]] = field(default_factory=set)
 
 
 class Authorizer:
     """The connection's authorizer callback (``apsw.Connection.authorizer``)."""
 
-    __slots__ = ("current_sql", "refusal", "schema_epoch", "targets", "trusted")
+    __slots__ = ("refusal", "schema_epoch", "targets", "trusted")
 
     def __init__(self) -> None:
         self.trusted = False
-        self.current_sql = ""
-        #: Set when a refusal needs D1's own message; the engine clears it per statement.
+        #: Set when a refusal needs D1's own message; the engine clears it when it reports it.
         self.refusal: Refusal | None = None
         #: Bumped whenever a schema-changing statement is prepared (caches key on it).
         self.schema_epoch = 0
@@ -164,14 +163,18 @@ class Authorizer:
         if action in _SCHEMA_CHANGES:
             self.schema_epoch += 1
         if self.targets is not None:
-            self._record_target(action, param1, param2)
+            self._record_target(action, param1, param2, trigger)
         if self.trusted:
             return OK
         return OK if self._allowed(action, param1, param2, database) else DENY
 
-    def _record_target(self, action: int, param1: str | None, param2: str | None) -> None:
+    def _record_target(
+        self, action: int, param1: str | None, param2: str | None, trigger: str | None
+    ) -> None:
         targets = self.targets
         assert targets is not None
+        if trigger is None and param1 and action in _ROW_ACTIONS:
+            targets.top_level.add((action, param1))
         if action == apsw.SQLITE_INSERT and param1:
             targets.inserted.add(param1)
         elif action == apsw.SQLITE_DELETE and param1:
@@ -194,9 +197,6 @@ class Authorizer:
                 return False
         if action in _ALWAYS_ALLOWED:
             return True
-        if action == apsw.SQLITE_READ and (param1 or "").lower() in ABSENT_TABLES:
-            self._refusal().compat = compat.CompatError(NO_SUCH_TABLE.format(param1), -1)
-            return False
         if action in _NAME_CHECKED:
             return is_allowed_name(param1 or "")
         if action in _TWO_NAMES_CHECKED:
@@ -223,9 +223,4 @@ class Authorizer:
     def _function_allowed(self, name: str) -> bool:
         if name in ABSENT_FUNCTIONS:
             return False  # reworded to "no such function" (compat.rewrite_message)
-        if name == "iif":
-            problem = compat.iif_arity_error(self.current_sql)
-            if problem is not None:
-                self._refusal().compat = problem
-                return False
         return name in ALLOWED_FUNCTIONS

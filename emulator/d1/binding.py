@@ -2,7 +2,8 @@
 
 ``int`` binds as INTEGER (within SQLite's signed 64-bit range), ``float`` as REAL, ``bool``
 as INTEGER 1/0, ``str`` as TEXT, ``None`` as NULL, and ``bytes`` / ``bytearray`` /
-``memoryview`` as a BLOB (copied at bind time, as the shim copies array buffers). Non-finite
+``memoryview`` as a BLOB (copied at bind time, as the shim copies array buffers); a lone
+surrogate in a ``str`` binds as the runtime reads it back (``text.well_formed``). Non-finite
 floats bind as NULL: the binding sends parameters as JSON, where ``NaN`` and ``Infinity``
 become ``null``. Anything else is refused by ``bind()`` with the runtime's
 ``D1_TYPE_ERROR: Type '<type>' not supported for value '<value>'``, naming the Python type
@@ -16,6 +17,7 @@ from collections.abc import Iterable
 from typing import Final, TypeAlias
 
 from emulator.d1.constants import D1_TYPE_ERROR
+from emulator.d1.text import well_formed
 from emulator.errors import D1TypeError
 
 __all__ = ["BindValue", "Param", "convert_params"]
@@ -28,13 +30,16 @@ Param: TypeAlias = int | float | str | bytes | None
 _INT64_MIN: Final = -(2**63)
 _INT64_MAX: Final = 2**63 - 1
 # Values of these exact types need no conversion: the common case costs one set lookup.
-_PASS_THROUGH: Final = frozenset({str, bytes, type(None)})
+_PASS_THROUGH: Final = frozenset({bytes, type(None)})
 
 
 def _convert(value: object) -> Param:
     kind = type(value)
     if kind in _PASS_THROUGH:
         return value  # type: ignore[return-value]
+    if kind is str:
+        assert isinstance(value, str)
+        return well_formed(value)
     if kind is int:
         assert isinstance(value, int)
         if _INT64_MIN <= value <= _INT64_MAX:
@@ -53,7 +58,7 @@ def _convert(value: object) -> Param:
     elif isinstance(value, float):
         return float(value) if math.isfinite(value) else None
     elif isinstance(value, str):
-        return str(value)
+        return well_formed(str(value))
     elif isinstance(value, bytes):
         return bytes(value)
     raise D1TypeError(D1_TYPE_ERROR.format(type(value).__name__, _shown(value)))
@@ -76,7 +81,11 @@ def convert_params(values: Iterable[object]) -> tuple[Param, ...]:
         # Fast path: a tuple of values that need no conversion is returned as it is.
         for value in values:
             kind = type(value)
-            if kind is str or value is None or kind is bytes:
+            if kind is str:
+                if value.isascii() or value is well_formed(value):
+                    continue
+                break
+            if value is None or kind is bytes:
                 continue
             if kind is int and _INT64_MIN <= value <= _INT64_MAX:
                 continue

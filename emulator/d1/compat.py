@@ -1,21 +1,18 @@
-"""Make this engine (SQLite 3.54) answer as D1's SQLite 3.47 does.
+"""What D1's SQLite does that this engine cannot do itself.
 
-The visible differences handled here, each found by running the same SQL on Miniflare
-(workerd 2026-04-26, SQLite 3.47.0) and on this engine:
+The engine is SQLite 3.47.0, the version workerd builds into Miniflare 4.20260426, through
+apsw's build of it (``apsw==3.47.0.0``). That build differs from workerd's in what a compile
+option or the generated parser decides; each such difference was found by running the same
+SQL on Miniflare, and is emulated here:
 
-- functions this engine has and D1 lacks (``if``, ``unistr``, ``median``, ...; the list is
-  ``constants.ABSENT_FUNCTIONS``): the authorizer refuses them and ``rewrite_message`` turns
-  SQLite's refusal into D1's "no such function: <name>", keeping the offset;
-- ``iif()`` with other than three arguments (valid since 3.48/3.49): "wrong number of
-  arguments to function iif()" at the call's offset (``iif_arity_error``);
-- ``ALTER TABLE ... ADD CONSTRAINT`` / ``ADD CHECK`` / ``DROP CONSTRAINT`` / ``ALTER COLUMN``
-  (3.53) are syntax errors, and ``REINDEX EXPRESSIONS`` (3.53) names no object
-  (``statement_error``);
-- the trigger-depth limit reads "too many levels of trigger recursion".
-
-Other differences are configured on the connection (``engine``): REAL values print with 15
-significant digits (``SQLITE_DBCONFIG_FP_DIGITS``), and modules D1 lacks (``dbstat``,
-``carray``, ``jsonb_each``, ...) are dropped.
+- ``UPDATE``/``DELETE`` with ``ORDER BY`` / ``LIMIT`` (workerd builds with
+  ``SQLITE_ENABLE_UPDATE_DELETE_LIMIT``, a grammar option the amalgamation's generated parser
+  lacks): ``limited_statement`` rewrites the statement into what SQLite itself builds for
+  it, ``... WHERE rowid IN (SELECT rowid FROM t WHERE ... ORDER BY ... LIMIT ...)``;
+- functions apsw's build adds (FTS3/FTS4, R*Tree, Geopoly, ...; ``ABSENT_FUNCTIONS``): the
+  authorizer refuses them and ``rewrite_message`` gives D1's "no such function: <name>";
+- ``ANALYZE`` (apsw's build has ``SQLITE_ENABLE_STAT4``): ``ANALYZE_FOLLOW_UP`` drops
+  ``sqlite_stat4`` so that the planner, like D1's, uses ``sqlite_stat1`` alone.
 """
 
 from __future__ import annotations
@@ -24,41 +21,37 @@ from typing import Final, NamedTuple
 
 from emulator.d1.constants import (
     ABSENT_FUNCTIONS,
-    IIF_ARGUMENTS,
     NO_SUCH_FUNCTION,
     NOT_AUTHORIZED_TO_USE_FUNCTION,
-    REINDEX_UNKNOWN_OBJECT,
-    RENAMED_MESSAGES,
+    ORDER_BY_WITHOUT_LIMIT,
     SYNTAX_ERROR_NEAR,
     WRONG_NUMBER_OF_ARGUMENTS,
 )
 from emulator.d1.splitting import Token, tokens, utf8_offset
 
-__all__ = ["CompatError", "iif_arity_error", "rewrite_message", "statement_error"]
+__all__ = ["ANALYZE_FOLLOW_UP", "CompatError", "limited_statement", "rewrite_message"]
 
 _NOT_AUTHORIZED: Final = NOT_AUTHORIZED_TO_USE_FUNCTION.format("")
 _WRONG_ARGS_PREFIX, _WRONG_ARGS_SUFFIX = WRONG_NUMBER_OF_ARGUMENTS.split("{}")
-# Words after ``ALTER TABLE t ADD [COLUMN]`` / ``DROP [COLUMN]`` that 3.47's grammar rejects.
-_CONSTRAINT_WORDS: Final = frozenset({"CONSTRAINT", "CHECK"})
+#: Run trusted after an ``ANALYZE``: D1's SQLite keeps no ``sqlite_stat4``.
+ANALYZE_FOLLOW_UP: Final = "DROP TABLE IF EXISTS sqlite_stat4"
+# Keywords that end the target / WHERE / RETURNING parts of an UPDATE or DELETE.
+_DELETE_CLAUSES: Final = frozenset({"WHERE", "RETURNING", "ORDER", "LIMIT"})
+_UPDATE_CLAUSES: Final = frozenset({"FROM", "WHERE", "RETURNING", "ORDER", "LIMIT"})
 
 
 class CompatError(NamedTuple):
-    """An error SQLite 3.47 raises where this engine would not.
+    """An error D1's SQLite raises where this engine would not (or would say otherwise).
 
-    ``table`` names the table an ``ALTER TABLE`` needs (3.47 reports a missing table first).
-    ``offset`` is a UTF-8 byte offset, or -1.
+    ``offset`` is a UTF-8 byte offset, or -1 when the message carries none.
     """
 
     message: str
     offset: int
-    table: str | None = None
 
 
 def rewrite_message(message: str) -> str:
-    """Return SQLite 3.47's wording of ``message`` (unchanged when they agree)."""
-    renamed = RENAMED_MESSAGES.get(message)
-    if renamed is not None:
-        return renamed
+    """Return D1's wording of ``message`` (unchanged when they agree)."""
     if message.startswith(_NOT_AUTHORIZED):
         name = message[len(_NOT_AUTHORIZED) :]
     elif message.startswith(_WRONG_ARGS_PREFIX) and message.endswith(_WRONG_ARGS_SUFFIX):
@@ -70,76 +63,76 @@ def rewrite_message(message: str) -> str:
     return message
 
 
-def _argument_count(items: list[Token], open_index: int) -> int:
+def _top_level(items: list[Token]) -> list[tuple[int, Token]]:
+    # The tokens outside parentheses, with their positions in ``items``.
     depth = 0
-    commas = 0
-    for index in range(open_index, len(items)):
-        text = items[index].text
-        if text == "(":
+    found: list[tuple[int, Token]] = []
+    for index, token in enumerate(items):
+        if token.text == "(":
             depth += 1
-        elif text == ")":
+        elif token.text == ")":
             depth -= 1
-            if depth == 0:
-                empty = index == open_index + 1
-                return 0 if empty else commas + 1
-        elif text == "," and depth == 1:
-            commas += 1
-    return commas + 1
+        elif depth == 0:
+            found.append((index, token))
+    return found
 
 
-def iif_arity_error(sql: str) -> CompatError | None:
-    """Return the error 3.47 gives for the first ``iif()`` call without three arguments."""
-    items = list(tokens(sql))
-    for index, token in enumerate(items[:-1]):
-        if token.kind != "id" or token.upper != "IIF" or items[index + 1].text != "(":
-            continue
-        if _argument_count(items, index + 1) != IIF_ARGUMENTS:
-            message = WRONG_NUMBER_OF_ARGUMENTS.format(token.text)
-            return CompatError(message, utf8_offset(sql, token.start))
+def _first(outer: list[tuple[int, Token]], words: frozenset[str], after: int) -> int | None:
+    for index, token in outer:
+        if index > after and token.kind == "id" and token.upper in words:
+            return index
     return None
 
 
-def _near(sql: str, token: Token, table: str | None = None) -> CompatError:
-    return CompatError(SYNTAX_ERROR_NEAR.format(token.text), utf8_offset(sql, token.start), table)
+def limited_statement(sql: str) -> str | CompatError | None:
+    """Rewrite an ``UPDATE``/``DELETE`` with ``ORDER BY`` or ``LIMIT`` for this engine.
 
-
-def _unquote(name: str) -> str:
-    if len(name) >= 2 and name[0] in '"`[' and name[-1] in '"`]':
-        return name[1:-1]
-    return name
-
-
-def _alter_table_error(sql: str, items: list[Token]) -> CompatError | None:
-    # ALTER TABLE [schema .] name <action> ...
-    if len(items) < 4 or items[1].upper != "TABLE":
-        return None
-    position = 3 if len(items) > 3 and items[3].text != "." else 5
-    if position >= len(items):
-        return None
-    table = _unquote(items[position - 1].text)
-    action = items[position]
-    if action.upper == "ALTER":
-        return _near(sql, action, table)
-    if action.upper not in ("ADD", "DROP"):
-        return None
-    following = position + 1
-    if following < len(items) and items[following].upper == "COLUMN":
-        following += 1
-    if following < len(items) and items[following].upper in _CONSTRAINT_WORDS:
-        return _near(sql, items[following], table)
-    return None
-
-
-def statement_error(sql: str) -> CompatError | None:
-    """Return the error 3.47 gives for statement forms added after it (else ``None``)."""
+    Returns the rewritten SQL, the error D1 gives (``ORDER BY`` without ``LIMIT``; a
+    ``RETURNING`` after them), or ``None`` when the statement has neither clause. Rows are
+    chosen by ``rowid``, as SQLite does (a ``WITHOUT ROWID`` table is not supported).
+    """
     items = list(tokens(sql))
-    if not items:
+    if len(items) < 3:
         return None
     verb = items[0].upper
-    if verb == "ALTER":
-        return _alter_table_error(sql, items)
-    reindexes_expressions = verb == "REINDEX" and [t.upper for t in items[1:]] in (
-        ["EXPRESSIONS"],
-        ["EXPRESSIONS", ";"],
-    )
-    return CompatError(REINDEX_UNKNOWN_OBJECT, -1) if reindexes_expressions else None
+    outer = _top_level(items)
+    if verb == "DELETE" and items[1].upper == "FROM":
+        target = (2, _first(outer, _DELETE_CLAUSES, 2))
+    elif verb == "UPDATE":
+        start = 3 if items[1].upper == "OR" else 1
+        target = (start, _first(outer, frozenset({"SET"}), start))
+    else:
+        return None
+    target_start, target_end = target
+    if target_end is None:
+        return None
+    clauses = _first(outer, _UPDATE_CLAUSES, target_end - 1)
+    if clauses is None or items[clauses].upper == "FROM":
+        return None  # neither ORDER BY nor LIMIT (UPDATE ... FROM is left to the engine)
+    order = _first(outer, frozenset({"ORDER"}), clauses - 1)
+    limit = _first(outer, frozenset({"LIMIT"}), clauses - 1)
+    if order is None and limit is None:
+        return None
+    tail = min(index for index in (order, limit) if index is not None)
+    returning = _first(outer, frozenset({"RETURNING"}), clauses - 1)
+    if returning is not None and returning > tail:
+        token = items[returning]
+        return CompatError(SYNTAX_ERROR_NEAR.format(token.text), utf8_offset(sql, token.start))
+    if limit is None:
+        return CompatError(ORDER_BY_WITHOUT_LIMIT.format(verb), -1)
+    body_end = len(items) - 1 if items[-1].text == ";" else len(items)
+
+    def text(start: int, stop: int) -> str:
+        if start >= stop:
+            return ""
+        last = items[stop - 1]
+        return sql[items[start].start : last.start + len(last.text)]
+
+    where = ""
+    if items[clauses].upper == "WHERE":
+        where = " " + text(clauses, returning if returning is not None else tail)
+    chosen = f"SELECT rowid FROM {text(target_start, target_end)}{where} {text(tail, body_end)}"
+    rewritten = f"{text(0, clauses)} WHERE rowid IN ({chosen})"
+    if returning is not None:
+        rewritten += " " + text(returning, tail)
+    return rewritten + sql[items[body_end - 1].start + len(items[body_end - 1].text) :]

@@ -47,19 +47,27 @@ CONSTRAINT_RESET: Final = (
     "application left the database in a state where constraints were violated: {}"
 )
 
-# SQLite's own texts that SQLite 3.47 would produce where this engine (3.54) does not.
+#: A Durable Object that fails (SQLite rolled the request's transaction back itself, or a
+#: statement before the last returned rows it wrote) answers with this and resets; the
+#: reference is 24 random lower-case letters and digits. No ``D1_ERROR:`` prefix.
+INTERNAL_ERROR: Final = "internal error; reference = {}"
+
+# SQLite's own texts, for what the engine cannot say itself (``compat``).
 NO_SUCH_FUNCTION: Final = "no such function: {}"
 WRONG_NUMBER_OF_ARGUMENTS: Final = "wrong number of arguments to function {}()"
 NOT_AUTHORIZED_TO_USE_FUNCTION: Final = "not authorized to use function: {}"
 SYNTAX_ERROR_NEAR: Final = 'near "{}": syntax error'
-REINDEX_UNKNOWN_OBJECT: Final = "unable to identify the object to be reindexed"
+#: The emulator's own text (D1 returns such rows with U+FFFD): a statement that wrote and
+#: returned TEXT that is not UTF-8 cannot be run again to read it as bytes.
+INVALID_UTF8_RETURNED: Final = (
+    "RETURNING produced TEXT that is not valid UTF-8 (the emulator reads such text back only "
+    "from queries)"
+)
+#: ``SQLITE_ENABLE_UPDATE_DELETE_LIMIT``'s refusal ("DELETE" or "UPDATE"; no offset).
+ORDER_BY_WITHOUT_LIMIT: Final = "ORDER BY without LIMIT on {}"
 #: workerd passes the exact byte length to ``sqlite3_prepare_v3``, so an over-long text is
 #: refused up front (``SQLITE_TOOBIG``) rather than as "string or blob too big".
 STATEMENT_TOO_LONG: Final = "statement too long"
-#: SQLite 3.47's words for ``SQLITE_LIMIT_TRIGGER_DEPTH`` (later versions say
-#: "triggers nested too deep").
-TRIGGER_RECURSION: Final = "too many levels of trigger recursion"
-RENAMED_MESSAGES: Final = {"triggers nested too deep": TRIGGER_RECURSION}
 
 # -- limits (sqlite.c++ ``setupSecurity``, as built on 2026-04-26) --------------------------
 
@@ -90,10 +98,6 @@ D1_LIMITS: Final[dict[int, int]] = {
     apsw.SQLITE_LIMIT_TRIGGER_DEPTH: MAX_TRIGGER_DEPTH,
     apsw.SQLITE_LIMIT_WORKER_THREADS: 0,
 }
-
-#: REAL -> TEXT conversions use 15 significant digits in SQLite 3.47; 3.53 moved to 17 and
-#: added ``SQLITE_DBCONFIG_FP_DIGITS`` to choose.
-FP_DIGITS: Final = 15
 
 # -- the authorizer's allow-lists (sqlite.c++ of 2026-04-26) --------------------------------
 
@@ -134,14 +138,11 @@ ALLOWED_FUNCTIONS: Final = frozenset(
     }
 )  # fmt: skip
 
-#: Functions this engine (SQLite 3.54 as built for apsw) has and D1 does not: added after
-#: 3.47 (``if``, ``unistr``, ``json_array_insert``, the percentile family, ...) or not compiled
-#: into workerd (FTS3, R*Tree, Geopoly). D1 answers "no such function" for them, so the
-#: emulator does too. Each name was checked against Miniflare with ``SELECT name()``.
+#: Functions apsw's build of SQLite 3.47 has and workerd's does not (FTS3, R*Tree, Geopoly
+#: are not compiled into workerd): D1 answers "no such function" for them, so the emulator
+#: does too. Each name was checked against Miniflare with ``SELECT name()``.
 ABSENT_FUNCTIONS: Final = frozenset(
     {
-        "if", "unistr", "unistr_quote", "json_array_insert", "jsonb_array_insert",
-        "median", "percentile", "percentile_cont", "percentile_disc", "fts5_insttoken",
         "fts3_tokenizer", "matchinfo", "offsets", "optimize", "rtreecheck", "rtreedepth",
         "rtreenode", "geopoly_area", "geopoly_bbox", "geopoly_blob", "geopoly_ccw",
         "geopoly_contains_point", "geopoly_debug", "geopoly_group_bbox", "geopoly_json",
@@ -149,9 +150,6 @@ ABSENT_FUNCTIONS: Final = frozenset(
         "geopoly_xform",
     }
 )  # fmt: skip
-
-#: ``iif()`` takes exactly three arguments in SQLite 3.47 (3.48 added two, 3.49 any number).
-IIF_ARGUMENTS: Final = 3
 
 PRAGMA_NO_ARGUMENT: Final = "no-argument"
 PRAGMA_BOOLEAN: Final = "boolean"
@@ -191,10 +189,6 @@ ALLOWED_VTAB_MODULES: Final = frozenset({"fts5", "fts5vocab"})
 #: ...) are dropped so their names are "no such table" as in D1.
 KEPT_MODULES: Final = ("fts5", "fts5vocab", "json_each", "json_tree", "rtree", "rtree_i32")
 
-#: Table-valued functions built into this engine (not droppable modules) that D1's SQLite
-#: lacks: reading them answers "no such table", as on D1.
-ABSENT_TABLES: Final = frozenset({"jsonb_each", "jsonb_tree", "carray"})
-NO_SUCH_TABLE: Final = "no such table: {}"
 
 #: Table names starting with this (case-sensitively) belong to the runtime.
 RESERVED_PREFIX: Final = "_cf_"

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from emulator.clock import Clock
 from emulator.d1.binding import BindValue, Param, convert_params
-from emulator.d1.constants import D1_EXEC_ERROR, NO_SQL_STATEMENTS
+from emulator.d1.constants import D1_EXEC_ERROR, INTERNAL_ERROR, NO_SQL_STATEMENTS
 from emulator.d1.engine import Engine, Unit
 from emulator.d1.errors import d1_error, reason
 from emulator.d1.outcome import Outcome, RequestFailed
@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 __all__ = ["D1Database"]
+
+_INTERNAL_ERROR_PREFIX = INTERNAL_ERROR.split("{}")[0]
 
 
 class D1Database:
@@ -59,7 +61,7 @@ class D1Database:
         """
         if not isinstance(sql, str):
             raise TypeError(f"prepare() takes SQL text, not {type(sql).__name__}")
-        return D1PreparedStatement(self, sql)
+        return D1PreparedStatement(self._engine, sql)
 
     async def batch(self, statements: Sequence[D1PreparedStatement]) -> list[D1Result]:
         """Run ``statements`` in one transaction and return one ``D1Result`` each.
@@ -86,6 +88,8 @@ class D1Database:
         try:
             self._engine.request(units, metered=False)
         except RequestFailed as failure:
+            if str(failure.error).startswith(_INTERNAL_ERROR_PREFIX):
+                raise failure.error from failure.error.__cause__  # a reset names no line
             number, text = lines[failure.index]
             message = D1_EXEC_ERROR.format(number, text.rstrip("\r"), reason(failure.error))
             raise D1Error(message) from failure.error
@@ -144,7 +148,9 @@ class D1Database:
         ``sqlite_utils``, it leaves the binding's connection state untouched and keeps
         D1's restrictions. Raises ``D1Error``.
         """
-        return [tuple(row) for row in self._run_statement(sql, tuple(params), metered=False).rows]
+        return [
+            tuple(row) for row in self._engine.execute_unit(sql, tuple(params), metered=False).rows
+        ]
 
     def apply_migrations(self, folder: str | Path, *, table: str | None = None) -> list[str]:
         """Apply a wrangler-style migrations folder; return the names applied.
@@ -153,7 +159,7 @@ class D1Database:
         """
         from emulator.d1.migrations import apply_migrations
 
-        return apply_migrations(self, Path(folder), table=table)
+        return apply_migrations(self._engine, Path(folder), table=table)
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -188,9 +194,6 @@ class D1Database:
             return self._engine.request(units, metered=metered, every_statement=every_statement)
         except RequestFailed as failure:
             raise failure.error from failure.error.__cause__
-
-    def _run_statement(self, sql: str, params: tuple[Param, ...], *, metered: bool) -> Outcome:
-        return self._engine.execute_unit(sql, params, metered=metered)
 
     def __repr__(self) -> str:
         where = "memory" if self.path is None else str(self.path)

@@ -11,11 +11,12 @@ configured connection itself is ``sqlite.D1Sqlite``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import apsw
 
@@ -25,6 +26,7 @@ from emulator.d1.authorizer import WriteTargets
 from emulator.d1.binding import Param
 from emulator.d1.constants import (
     CONSTRAINT_RESET,
+    INVALID_UTF8_RETURNED,
     NO_SQL_STATEMENTS,
     NO_STATEMENT_IN_CODE,
     ONLY_LAST_STATEMENT_PARAMETERS,
@@ -32,31 +34,42 @@ from emulator.d1.constants import (
     TRANSACTION_REFUSED,
     WRONG_PARAMETER_COUNT,
 )
-from emulator.d1.errors import d1_error, format_sqlite_error, sqlite_error_text
+from emulator.d1.errors import d1_error, format_sqlite_error, internal_error, sqlite_error_text
 from emulator.d1.metering import Metering
 from emulator.d1.outcome import Outcome, RequestFailed, Row
 from emulator.d1.planning import PiecePlan, Plan, PlanCache
 from emulator.d1.schema import SchemaCatalog
 from emulator.d1.sqlite import D1Sqlite
+from emulator.d1.text import finite_rows, reread_as_bytes
 from emulator.errors import D1Error
 
 __all__ = ["Engine", "Outcome", "RequestFailed", "Unit"]
 
 Unit = tuple[str, Sequence[Param]]
+_T = TypeVar("_T")
+
+_INF = math.inf
+_NAMES_KEPT = 1024
+_NEG_INF = -math.inf
 
 
 class Engine:
     """Run D1 requests on one database; every method is thread-safe."""
 
     def __init__(self, clock: Clock, path: Path | None) -> None:
-        self.sqlite = D1Sqlite(clock, path, self._on_preupdate)
+        self.metering = Metering(self)
+        self.sqlite = D1Sqlite(clock, path, self.metering.record_change)
         self.path = path
         self.lock = self.sqlite.lock
         self.conn = self.sqlite.conn
         self.auth = self.sqlite.auth
         self._cursor = self.sqlite.cursor
         self._plans = PlanCache()
-        self.metering = Metering(self)
+        self._names: dict[str, tuple[int, tuple[str, ...]]] = {}
+        # What metering counts with, straight from the connection.
+        self.total_changes = self.conn.total_changes
+        self.last_insert_rowid = self.conn.last_insert_rowid
+        self.statement_changes = self.conn.changes
         self.catalog = SchemaCatalog(self.sqlite.trusted_query, lambda: self.auth.schema_epoch)
         self._partial_failures_epoch = -1
         self._partial_failures_cached = True
@@ -73,13 +86,17 @@ class Engine:
 
     # -- hooks ---------------------------------------------------------------------------
 
-    def _on_preupdate(self, update: apsw.PreUpdate) -> None:
-        events = self.metering.events
-        if events is not None:
-            op = update.op
-            rowid = update.rowid
-            new_rowid = update.rowid_new if op == "UPDATE" else rowid
-            events.append((op, update.table_name, update.depth, rowid, new_rowid))
+    @property
+    def schema_epoch(self) -> int:
+        """Bumped whenever a schema-changing statement is prepared (caches key on it)."""
+        return self.auth.schema_epoch
+
+    def watch_statements(self, callback: Callable[[dict[str, Any]], None] | None) -> None:
+        """Send each finished statement's profile to ``callback`` (``None`` stops)."""
+        if callback is None:
+            self.conn.trace_v2(0, None, id=self)
+        else:
+            self.conn.trace_v2(apsw.SQLITE_TRACE_PROFILE, callback, id=self)
 
     def explain(self, sql: str, params: Sequence[Param], targets: WriteTargets) -> list[Any]:
         """Return ``EXPLAIN`` of ``sql`` (``[]`` if it cannot be prepared), recording in
@@ -108,46 +125,28 @@ class Engine:
         plan = self._plans[sql]
         if plan.dropped:
             raise d1_error(NO_SQL_STATEMENTS)
-        if plan.fast_read and not metered:
-            # The hot path: one plain read, no transaction, no bookkeeping.
-            with self.lock:
-                if not self.sqlite.closed and not self.adapter_dirty:
-                    return self.run_piece(plan.pieces[0], params, True)
-        elif plan.single and metered:
-            with self.lock:
-                if not self.sqlite.closed and not self.adapter_dirty:
-                    return self._run_single(plan, params)
         try:
+            if plan.single:
+                sqlite = self.sqlite
+                lock = self.lock
+                lock.acquire()
+                try:
+                    if not sqlite.closed and not self.adapter_dirty:
+                        piece = plan.pieces[0]
+                        if piece.read_only and not metered:
+                            # The hot path of first()/raw(): one plain read needs no
+                            # transaction and no bookkeeping.
+                            outcome = self.run_piece(piece, params, True)
+                        else:
+                            outcome = self._run_lone(plan, params, metered)
+                        if not sqlite.bookmarked:
+                            self._write_bookmark()
+                        return outcome
+                finally:
+                    lock.release()
             return self.request([(sql, params)], metered=metered)[0][-1]
         except RequestFailed as failure:
             raise failure.error from failure.error.__cause__
-
-    def first_row(self, sql: str, params: Sequence[Param]) -> tuple[Sequence[str], Row] | None:
-        """Run one ``prepare()`` text as ``first()`` does: return the column names and the
-        first row of its last statement, or ``None`` without rows. Raises ``D1Error``."""
-        plan = self._plans[sql]
-        if plan.fast_read:
-            with self.lock:
-                if not self.sqlite.closed and not self.adapter_dirty:
-                    # The hot path, inlined: one plain read needs no transaction nor checks.
-                    auth = self.auth
-                    auth.current_sql = sql
-                    auth.refusal = None
-                    cursor = self._cursor
-                    try:
-                        cursor.execute(sql, params)
-                        try:
-                            description = cursor.get_description()
-                        except apsw.ExecutionCompleteError:
-                            return None
-                        rows = cursor.fetchall()  # D1 reads every row, then keeps the first
-                    except apsw.BindingsError as exc:
-                        raise d1_error(WRONG_PARAMETER_COUNT) from exc
-                    except apsw.Error as exc:
-                        raise self._translate(exc) from exc
-                    return [column[0] for column in description], rows[0]
-        outcome = self.execute_unit(sql, params, metered=False)
-        return (outcome.columns, outcome.rows[0]) if outcome.rows else None
 
     def request(
         self, units: Sequence[Unit], *, metered: bool, every_statement: bool = False
@@ -165,48 +164,83 @@ class Engine:
             wrap = not all(plan.read_only for plan in plans)
             if wrap:
                 self.metering.advance()
-                self.sqlite.begin()
-            try:
+
+            def run_all() -> list[list[Outcome]]:
                 results: list[list[Outcome]] = []
                 for index, (plan, (_, params)) in enumerate(zip(plans, units, strict=True)):
                     try:
                         results.append(self._run_plan(plan, params, metered, every_statement))
                     except D1Error as error:
-                        raise RequestFailed(index, error) from error
-                if wrap:
-                    self._commit(len(units) - 1)
+                        raise RequestFailed(index, self._after_failure(wrap, error)) from error
                 return results
-            except BaseException:
-                if wrap:
-                    self.sqlite.rollback()
-                    self.metering.invalidate_size()
-                raise
 
-    def _run_single(self, plan: Plan, params: Sequence[Param]) -> Outcome:
-        # request() for one metered statement, without the generality.
+            results = self._atomically(wrap, len(units) - 1, run_all)
+            if not self.sqlite.bookmarked:
+                self._write_bookmark()
+            return results
+
+    def _write_bookmark(self) -> None:
+        # After the first request that succeeded, as Miniflare writes its bookmark. Pending
+        # meta is settled first: that request's size excludes the table.
+        self.metering.advance()
+        self.sqlite.write_bookmark()
+        self.metering.invalidate_size()
+
+    def _run_lone(self, plan: Plan, params: Sequence[Param], metered: bool) -> Outcome:
+        # request() for one metered query or DML statement, without the generality.
         piece = plan.pieces[0]
-        metering = self.metering
         # A lone DML statement is atomic under SQLite's autocommit, unless the schema lets a
-        # failure keep partial changes: then it needs the transaction D1 gives it.
-        if piece.read_only:
-            wrap = False
-        else:
-            wrap = not plan.autocommit or self._partial_failures()
-            metering.advance()
+        # failure keep partial changes (or roll back): then it needs D1's transaction.
+        wrap = not piece.read_only and (not plan.autocommit or self._partial_failures())
+        if not piece.read_only:
+            self.metering.advance()
+        if not wrap:
+            return self._lone(piece, params, metered, False)
+        return self._atomically(True, 0, partial(self._lone, piece, params, metered, True))
+
+    def _lone(
+        self, piece: PiecePlan, params: Sequence[Param], metered: bool, wrapped: bool
+    ) -> Outcome:
+        try:
+            if metered:
+                return self.metering.run_lone(piece, params)
+            return self.run_piece(piece, params, True)
+        except D1Error as error:
+            self.metering.invalidate_size()
+            raise RequestFailed(0, self._after_failure(wrapped, error)) from error
+
+    def _atomically(self, wrap: bool, last_index: int, work: Callable[[], _T]) -> _T:
+        """Run ``work`` inside ``BEGIN IMMEDIATE`` ... ``COMMIT`` when ``wrap`` (as Miniflare
+        runs each request in ``transactionSync``), rolling back on any failure."""
         if wrap:
             self.sqlite.begin()
         try:
-            outcome = metering.run_lone(piece, params)
+            result = work()
             if wrap:
-                self._commit(0)
-            return outcome
-        except RequestFailed as failure:
-            raise failure.error from failure.error.__cause__
+                self._commit(last_index)
+            return result
         except BaseException:
-            if wrap:
-                self.sqlite.rollback()
-            metering.invalidate_size()
+            self._fail(wrap)
             raise
+
+    def _fail(self, wrap: bool) -> None:
+        if wrap:
+            self.sqlite.rollback()
+        self.metering.invalidate_size()
+
+    def _after_failure(self, wrapped: bool, error: D1Error) -> D1Error:
+        """The error to report for ``error``: D1's reset when SQLite rolled the request's
+        transaction back itself (``OR ROLLBACK``, ``RAISE(ROLLBACK)``)."""
+        if wrapped and not self.conn.in_transaction:
+            return self._reset()
+        return error
+
+    def _reset(self) -> D1Error:
+        # The Durable Object behind D1 fails with an internal error and resets: the
+        # request's changes are gone, and the connection's last rowid with them.
+        self.sqlite.rollback()
+        self.conn.set_last_insert_rowid(0)
+        return internal_error()
 
     def _partial_failures(self) -> bool:
         epoch = self.auth.schema_epoch
@@ -239,7 +273,9 @@ class Engine:
         metering = self.metering
         if not metered:
             outcomes = [
-                self.run_piece(piece, params if i == last else (), i == last)
+                self._run_earlier(piece)
+                if i != last and not every_statement
+                else self.run_piece(piece, params if i == last else (), i == last)
                 for i, piece in enumerate(pieces)
             ]
             return outcomes if every_statement else outcomes[-1:]
@@ -253,27 +289,35 @@ class Engine:
         # One meta for the whole text: changes of every statement, rows_* of the last.
         counters = metering.begin()
         for piece in pieces[:-1]:
-            self.run_piece(piece, (), False)
+            self._run_earlier(piece)
         return [metering.run(pieces[-1], params, True, counters)]
+
+    def _run_earlier(self, piece: PiecePlan) -> Outcome:
+        # A statement before the last of a prepare() text runs to its first row only: one
+        # that wrote and returned rows is still in progress when workerd commits, and the
+        # Durable Object fails and resets.
+        outcome = self.run_piece(piece, (), False)
+        if outcome.rows and not piece.read_only:
+            raise self._reset()
+        return outcome
 
     def run_piece(self, piece: PiecePlan, params: Sequence[Param], is_last: bool) -> Outcome:
         """Run one statement and return its rows. Raises ``D1Error``."""
-        if not piece.has_statement:
-            raise d1_error(NO_STATEMENT_IN_CODE)
-        if piece.compat_check:
-            self._check_statement(piece.sql)
-        auth = self.auth
-        auth.current_sql = piece.sql
-        auth.refusal = None
+        if not piece.plain:
+            self._before_unusual(piece)
         if not piece.read_only:
             self.metering.size = None  # it may write
         cursor = self._cursor
         try:
             cursor.execute(piece.sql, params)
+            if piece.analyzes:
+                self.sqlite.after_analyze()
             if piece.no_columns:
                 return Outcome((), [], None)  # nothing to fetch: it already ran to the end
             try:
-                description = cursor.get_description()
+                description = (
+                    cursor.description
+                )  # (not get_description(): it looks up declared types)
             except apsw.ExecutionCompleteError:
                 return Outcome(None, [], partial(self.describe, piece.sql, params))
             rows = cursor.fetchall()
@@ -282,34 +326,54 @@ class Engine:
             raise d1_error(text) from exc
         except apsw.Error as exc:
             raise self._translate(exc) from exc
-        return Outcome(tuple(column[0] for column in description), rows, None)
+        except UnicodeDecodeError as exc:
+            rows = self._rows_of_invalid_text(piece, params, len(description), exc)
+        for row in rows:
+            if _INF in row or _NEG_INF in row:
+                rows = finite_rows(rows)
+                break
+        names = self._names.get(piece.sql)
+        if names is None or names[0] != self.auth.schema_epoch:
+            names = self._remember_names(piece.sql, description)
+        return Outcome(names[1], rows, None)
+
+    def _remember_names(
+        self, sql: str, description: Sequence[tuple[Any, ...]]
+    ) -> tuple[int, tuple[str, ...]]:
+        # Column names depend on the SQL and the schema only: kept per text and schema.
+        if len(self._names) >= _NAMES_KEPT:
+            self._names.clear()
+        names = (self.auth.schema_epoch, tuple([column[0] for column in description]))
+        self._names[sql] = names
+        return names
+
+    def _before_unusual(self, piece: PiecePlan) -> None:
+        # What a statement that is not plain needs before it runs (raises ``D1Error``).
+        if not piece.has_statement:
+            raise d1_error(NO_STATEMENT_IN_CODE)
+        if piece.compat_error is not None:
+            problem = piece.compat_error
+            code = apsw.SQLITE_ERROR
+            raise d1_error(format_sqlite_error(problem.message, problem.offset, code, code))
+
+    def _rows_of_invalid_text(
+        self, piece: PiecePlan, params: Sequence[Param], count: int, exc: UnicodeDecodeError
+    ) -> list[Row]:
+        # A statement that wrote cannot run twice to read its TEXT as bytes.
+        if not piece.read_only:
+            raise d1_error(INVALID_UTF8_RETURNED) from exc
+        try:
+            return reread_as_bytes(self._cursor, piece.body, params, count)
+        except apsw.Error as error:
+            raise self._translate(error) from error
 
     def _translate(self, exc: apsw.Error) -> D1Error:
         refusal = self.auth.refusal
+        self.auth.refusal = None  # set only by a prepare that fails: consumed here
         if refusal is not None and refusal.transaction:
             return d1_error(TRANSACTION_REFUSED)
-        if refusal is not None and refusal.compat is not None:
-            problem = refusal.compat
-            text = format_sqlite_error(
-                problem.message, problem.offset, apsw.SQLITE_ERROR, apsw.SQLITE_ERROR
-            )
-            return d1_error(text)
         message = str(exc.args[0]) if exc.args else str(exc)
         return d1_error(sqlite_error_text(exc, message=compat.rewrite_message(message)))
-
-    def _check_statement(self, sql: str) -> None:
-        problem = compat.statement_error(sql)
-        if problem is None:
-            return
-        if problem.table is not None and not self.sqlite.trusted_query(
-            "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ? COLLATE NOCASE",
-            (problem.table,),
-        ):
-            return  # SQLite 3.47 reports the missing table first, as this engine will
-        text = format_sqlite_error(
-            problem.message, problem.offset, apsw.SQLITE_ERROR, apsw.SQLITE_ERROR
-        )
-        raise d1_error(text)
 
     # -- the adapter, description, lifecycle ----------------------------------------------
 

@@ -13,14 +13,18 @@ without the prefix (the REST API's ``errors[].message`` and the JS ``cause.messa
 
 from __future__ import annotations
 
+import secrets
+import string
 from typing import Final
 
 import apsw
 
-from emulator.d1.constants import D1_ERROR, NAMED_EXTENDED_CODES
+from emulator.d1.constants import D1_ERROR, INTERNAL_ERROR, NAMED_EXTENDED_CODES
 from emulator.errors import D1Error
 
-__all__ = ["d1_error", "format_sqlite_error", "reason", "sqlite_error_text"]
+__all__ = ["d1_error", "format_sqlite_error", "internal_error", "reason", "sqlite_error_text"]
+
+_REFERENCE_CHARACTERS: Final = string.ascii_lowercase + string.digits
 
 _PREFIX: Final = D1_ERROR.format("")
 
@@ -58,3 +62,9 @@ def d1_error(text: str) -> D1Error:
 def reason(error: D1Error) -> str:
     """Return an error's text without the ``D1_ERROR: `` prefix (as JS ``cause.message``)."""
     return str(error).removeprefix(_PREFIX)
+
+
+def internal_error() -> D1Error:
+    """The error a failing Durable Object answers with: a random 24-character reference."""
+    reference = "".join(secrets.choice(_REFERENCE_CHARACTERS) for _ in range(24))
+    return D1Error(INTERNAL_ERROR.format(reference))

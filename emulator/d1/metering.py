@@ -3,7 +3,7 @@
 For a metered statement the engine asks this module to:
 
 - read the statement's ``Shape`` (``EXPLAIN``, once per SQL text and schema) and watch the
-  pre-update hook's row changes, switching the profile trace on only for statements that
+  update hook's row changes, switching the profile trace on only for statements that
   scan (the trace times every statement through the clock VFS, which costs);
 - count ``changes`` (``total_changes()`` before and after), ``last_row_id`` and ``duration``;
 - estimate ``rows_read`` / ``rows_written`` (``row_counts``) and take the database size.
@@ -23,7 +23,8 @@ import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Final
+from functools import partial
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import apsw
 
@@ -32,15 +33,52 @@ from emulator.d1.authorizer import WriteTargets
 from emulator.d1.binding import Param
 from emulator.d1.metadata import MetaRecord
 from emulator.d1.planning import PiecePlan
-from emulator.d1.splitting import tokens
+from emulator.d1.splitting import Token, tokens
 
 if TYPE_CHECKING:
-    from emulator.d1.engine import Engine
     from emulator.d1.outcome import Outcome
+    from emulator.d1.schema import SchemaCatalog
 
-__all__ = ["Counters", "Metering"]
+__all__ = ["Counters", "MeteredEngine", "Metering"]
 
 _SHAPE_CACHE_SIZE: Final = 512
+_OPS: Final = {
+    apsw.SQLITE_INSERT: "INSERT", apsw.SQLITE_UPDATE: "UPDATE", apsw.SQLITE_DELETE: "DELETE"
+}  # fmt: skip
+
+
+class MeteredEngine(Protocol):
+    """What metering needs from the engine, and all it may touch (``Engine`` is one)."""
+
+    @property
+    def catalog(self) -> SchemaCatalog:
+        """Schema facts, cached per schema."""
+
+    @property
+    def schema_epoch(self) -> int:
+        """Bumped whenever the schema may have changed."""
+
+    def run_piece(self, piece: PiecePlan, params: Sequence[Param], is_last: bool) -> Outcome:
+        """Run one statement."""
+
+    def explain(self, sql: str, params: Sequence[Param], targets: WriteTargets) -> list[Any]:
+        """``EXPLAIN`` of ``sql``, recording in ``targets`` the tables it may write."""
+
+    def database_size(self) -> int:
+        """Pages in use times the page size."""
+
+    def total_changes(self) -> int:
+        """Rows changed on the connection so far (``sqlite3_total_changes``)."""
+
+    def last_insert_rowid(self) -> int:
+        """The connection's last inserted rowid."""
+
+    def statement_changes(self) -> int:
+        """Rows the last statement changed itself (``sqlite3_changes``)."""
+
+    def watch_statements(self, callback: Callable[[dict[str, Any]], None] | None) -> None:
+        """Send each finished statement's profile (``trace_v2``) to ``callback``;
+        ``None`` stops."""
 
 
 class Counters:
@@ -58,15 +96,15 @@ class Counters:
 class Metering:
     """The bookkeeping for ``meta`` of one engine."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: MeteredEngine) -> None:
         self._engine = engine
         self._shapes: OrderedDict[tuple[str, int], row_counts.Shape] = OrderedDict()
         self._pending: list[weakref.ref[MetaRecord]] = []
         #: The database size, cached until something may have written.
         self.size: int | None = None
         self._full_scan_steps = 0
-        #: The pre-update hook appends here while a measured statement runs.
-        self.events: list[row_counts.RowEvent] | None = None
+        #: The update hook appends here (``record_change``) while a measured statement runs.
+        self.events: list[tuple[int, str, int]] | None = None
 
     # -- sizes ------------------------------------------------------------------------------
 
@@ -106,9 +144,16 @@ class Metering:
         """Take the counters before a group of statements inside a request.
 
         The size is measured now: later statements of the same request may change it, so
-        these records cannot wait (only ``Engine._run_single`` defers it)."""
-        conn = self._engine.conn
-        return Counters(conn.total_changes(), conn.last_insert_rowid(), self.current_size())
+        these records cannot wait (only a lone statement's record, ``run_lone``, defers it)."""
+        engine = self._engine
+        return Counters(engine.total_changes(), engine.last_insert_rowid(), self.current_size())
+
+    def record_change(self, op: int, _database: str, table: str, rowid: int) -> None:
+        """The update hook's callback: keeps the row changes of a measured statement (as
+        plain tuples; they become ``RowEvent`` records only if ``meta`` is read)."""
+        events = self.events
+        if events is not None:
+            events.append((op, table, rowid))
 
     def on_profile(self, event: dict[str, Any]) -> None:
         """``trace_v2`` callback: keep the full-scan steps of the statement that finished."""
@@ -129,11 +174,12 @@ class Metering:
             after = engine.catalog.snapshot()
             rows = row_counts.ddl_rows(kind, before, after, engine.catalog)
         else:
-            outcome, estimate = self._run_dml(piece, params, is_last, kind)
-        conn = engine.conn
+            outcome, estimate, _ = self._run_dml(
+                piece, params, is_last, kind, engine.total_changes()
+            )
         duration = (time.perf_counter() - counters.started) * 1000.0
-        changes = conn.total_changes() - counters.changes
-        last_row_id = conn.last_insert_rowid()
+        changes = engine.total_changes() - counters.changes
+        last_row_id = engine.last_insert_rowid()
         changed = changes != 0 or last_row_id != counters.last_row_id
         if rows is None:
             assert estimate is not None
@@ -147,14 +193,14 @@ class Metering:
     def run_lone(self, piece: PiecePlan, params: Sequence[Param]) -> Outcome:
         """Run a query or DML statement that is a request of its own (``all()``/``run()``):
         its estimate and size wait until ``meta`` is read, or until ``advance()``."""
-        conn = self._engine.conn
-        changes_before = conn.total_changes()
-        row_id_before = conn.last_insert_rowid()
+        engine = self._engine
+        changes_before = engine.total_changes()
+        row_id_before = engine.last_insert_rowid()
         started = time.perf_counter()
-        outcome, estimate = self._run_dml(piece, params, True, piece.kind)
+        outcome, estimate, total = self._run_dml(piece, params, True, piece.kind, changes_before)
         duration = (time.perf_counter() - started) * 1000.0
-        changes = conn.total_changes() - changes_before
-        last_row_id = conn.last_insert_rowid()
+        changes = total - changes_before
+        last_row_id = engine.last_insert_rowid()
         changed = changes != 0 or last_row_id != row_id_before
         record = MetaRecord(
             duration, changes, last_row_id, changed, None, None, estimate, self.current_size
@@ -164,67 +210,77 @@ class Metering:
         return outcome
 
     def _run_dml(
-        self, piece: PiecePlan, params: Sequence[Param], is_last: bool, kind: str
-    ) -> tuple[Outcome, Callable[[], tuple[int, int]]]:
+        self,
+        piece: PiecePlan,
+        params: Sequence[Param],
+        is_last: bool,
+        kind: str,
+        total_before: int,
+    ) -> tuple[Outcome, Callable[[], tuple[int, int]], int]:
+        # Returns the outcome, its (lazy) rows estimate, and total_changes() after it.
         engine = self._engine
         if not piece.has_statement:
             engine.run_piece(piece, params, is_last)  # raises "did not contain a statement"
-        shape = self._shapes.get((piece.sql, engine.auth.schema_epoch))
+        shape = self._shapes.get((piece.sql, engine.schema_epoch))
         if shape is None:
             shape = self._shape(piece.sql, kind, params)
-        events: list[row_counts.RowEvent] = []
+        events: list[tuple[int, str, int]] = []
         self.events = events
         self._full_scan_steps = 0
         traced = shape.scans > 0
         if traced:
-            engine.conn.trace_v2(apsw.SQLITE_TRACE_PROFILE, self.on_profile, id=self)
+            engine.watch_statements(self.on_profile)
         try:
             outcome = engine.run_piece(piece, params, is_last)
         finally:
             self.events = None
             if traced:
-                engine.conn.trace_v2(0, None, id=self)
-        # The closure must not hold the outcome: the outcome holds the record holding it,
+                engine.watch_statements(None)
+        # The estimate must not hold the outcome: the outcome holds the record holding it,
         # and a cycle would keep unread records alive (and their work pending).
-        steps = self._full_scan_steps
-        returned = len(outcome.rows)
-        changes = engine.conn.changes()
-        catalog = engine.catalog
-
-        def estimate() -> tuple[int, int]:
-            activity = row_counts.Activity(steps, returned, events, changes)
-            return row_counts.estimate(shape, activity, catalog)
-
+        rows = outcome.rows
+        counted = None
+        if len(rows) == 1 and rows[0] and type(rows[0][0]) is int:
+            counted = rows[0][0]
+        total = engine.total_changes()
+        activity = (
+            self._full_scan_steps, len(rows), events, engine.statement_changes(),
+            total - total_before, counted,
+        )  # fmt: skip
+        estimate = partial(_estimate, shape, activity, engine.catalog)
         if shape.counted_roots or shape.nested_scans:
             # These read table sizes, which the next statement may change: count them now.
-            rows = estimate()
-            return outcome, lambda: rows
-        return outcome, estimate
+            counts = estimate()
+            return outcome, lambda: counts, total
+        return outcome, estimate, total
 
     def _shape(self, sql: str, kind: str, params: Sequence[Param]) -> row_counts.Shape:
         engine = self._engine
-        key = (sql, engine.auth.schema_epoch)
+        key = (sql, engine.schema_epoch)
         shape = self._shapes.get(key)
         if shape is not None:
             return shape
         targets = WriteTargets()
-        program: list[Any] = []
+        program: list[row_counts.ExplainRow] = []
         if kind not in ("other", "pragma"):  # ANALYZE, REINDEX, PRAGMA: row changes only
-            program = engine.explain(sql, params, targets)
+            program = [row_counts.ExplainRow(*row) for row in engine.explain(sql, params, targets)]
         if kind == "select" and targets.inserted:
             kind = "insert"
         elif kind == "select" and targets.updated_columns:
             kind = "update"
         elif kind == "select" and targets.deleted:
             kind = "delete"
-        shape = row_counts.shape_from_program(kind, program)
+        items = list(tokens(sql))
+        returning = any(token.kind == "id" and token.upper == "RETURNING" for token in items)
+        shape = row_counts.shape_from_program(kind, program, returning=returning)
         shape.targets = targets
         shape.written_tables = frozenset(
             targets.inserted | targets.deleted | set(targets.updated_columns)
         )
-        items = list(tokens(sql))
-        shape.returning = any(token.kind == "id" and token.upper == "RETURNING" for token in items)
+        shape.replaces = any(token.upper == "REPLACE" for token in items[:3])
         shape.truncates = self._truncation(kind, [token.text for token in items])
+        shape.never_loops = _never_loops(items)
+        shape.limited = _top_level_limit(items)
         self._shapes[key] = shape
         if len(self._shapes) > _SHAPE_CACHE_SIZE:
             self._shapes.popitem(last=False)
@@ -241,3 +297,63 @@ class Metering:
             return None
         table = words[2].strip('"`[]')
         return table if self._engine.catalog.truncatable(table) else None
+
+
+_FALSE_LITERALS: Final = frozenset({"0", "FALSE"})
+_CLAUSE_ENDS: Final = frozenset({";", "GROUP", "ORDER", "LIMIT", "RETURNING", "WINDOW"})
+
+
+def _never_loops(items: list[Token]) -> bool:
+    # "WHERE 0" or "LIMIT 0" at the top level: SQLite jumps past every loop before the first
+    # Rewind, so D1 counts no read at all.
+    depth = 0
+    for index, token in enumerate(items[:-1]):
+        if token.text == "(":
+            depth += 1
+        elif token.text == ")":
+            depth -= 1
+        elif depth == 0 and token.upper in ("WHERE", "LIMIT"):
+            following = items[index + 1]
+            after = items[index + 2] if index + 2 < len(items) else None
+            ends = after is None or after.upper in _CLAUSE_ENDS or after.text == ","
+            if following.upper in _FALSE_LITERALS and ends and token.upper == "WHERE":
+                return True
+            if token.upper == "LIMIT" and following.text == "0" and (after is None or ends):
+                return True
+    return False
+
+
+def _top_level_limit(items: list[Token]) -> bool:
+    depth = 0
+    for token in items:
+        if token.text == "(":
+            depth += 1
+        elif token.text == ")":
+            depth -= 1
+        elif depth == 0 and token.upper == "LIMIT":
+            return True
+    return False
+
+
+def _row_events(
+    changes: list[tuple[int, str, int]], top_level: set[tuple[int, str]]
+) -> list[row_counts.RowEvent]:
+    # A change to a table the statement itself writes (with that operation) is its own;
+    # the others are its triggers' and foreign-key actions'.
+    return [
+        row_counts.RowEvent(_OPS[op], table, 0 if (op, table) in top_level else 1, rowid, rowid)
+        for op, table, rowid in changes
+    ]
+
+
+def _estimate(
+    shape: row_counts.Shape,
+    activity: tuple[int, int, list[tuple[int, str, int]], int, int, int | None],
+    catalog: SchemaCatalog,
+) -> tuple[int, int]:
+    steps, returned, changes, statement_changes, all_changes, counted = activity
+    records = _row_events(changes, shape.targets.top_level)
+    measured = row_counts.Activity(
+        steps, returned, records, statement_changes, all_changes, counted
+    )
+    return row_counts.estimate(shape, measured, catalog)

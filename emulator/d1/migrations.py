@@ -17,19 +17,31 @@ Mirrors ``packages/wrangler/src/d1/migrations`` (workers-sdk):
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import Final, Protocol
 
+from emulator.d1.binding import Param
 from emulator.d1.constants import (
     DEFAULT_MIGRATIONS_TABLE,
     MIGRATIONS_MULTIPLE_TRANSACTIONS,
     MIGRATIONS_TABLE_SQL,
 )
+from emulator.d1.outcome import Outcome, RequestFailed
 from emulator.d1.schema import quote_identifier
 from emulator.d1.splitting import has_statement, split_statements
 
-if TYPE_CHECKING:
-    from emulator.d1.database import D1Database
+__all__ = ["MigrationRunner", "apply_migrations", "migration_names"]
+
+
+class MigrationRunner(Protocol):
+    """What applying migrations needs (the database's engine is one): atomic requests."""
+
+    def request(
+        self, units: Sequence[tuple[str, Sequence[Param]]], *, metered: bool
+    ) -> list[list[Outcome]]:
+        """Run ``units`` atomically (raises ``RequestFailed``)."""
+
 
 __all__ = ["apply_migrations", "migration_names", "migration_statements"]
 
@@ -70,7 +82,9 @@ def _trim_transaction(sql: str) -> str:
     return trimmed
 
 
-def apply_migrations(database: D1Database, folder: Path, *, table: str | None = None) -> list[str]:
+def apply_migrations(
+    runner: MigrationRunner, folder: Path, *, table: str | None = None
+) -> list[str]:
     """Apply the migrations of ``folder`` not yet recorded; return their names in order.
 
     ``table`` overrides the tracking table (wrangler's ``migrations_table``). Raises
@@ -78,24 +92,17 @@ def apply_migrations(database: D1Database, folder: Path, *, table: str | None = 
     transactions, and the ``D1Error`` of a failing migration (earlier ones stay applied;
     the failing one is rolled back entirely).
     """
-    return _apply_sync(database, folder, table or DEFAULT_MIGRATIONS_TABLE)
-
-
-def _apply_sync(database: D1Database, folder: Path, table: str) -> list[str]:
     names = migration_names(folder)
-    quoted = quote_identifier(table)
-    _run(database, [MIGRATIONS_TABLE_SQL.format(quoted)])
-    applied = {
-        str(row[0])
-        for row in database._run_statement(f"SELECT name FROM {quoted}", (), metered=False).rows
-    }
+    quoted = quote_identifier(table or DEFAULT_MIGRATIONS_TABLE)
+    _run(runner, [MIGRATIONS_TABLE_SQL.format(quoted)])
+    applied = {str(row[0]) for row in _run(runner, [f"SELECT name FROM {quoted}"])[-1][-1].rows}
     done: list[str] = []
     for name in names:
         if name in applied:
             continue
         statements = migration_statements(folder, name, quoted)
         try:
-            _run(database, statements)
+            _run(runner, statements)
         except Exception as error:
             error.add_note(f"while applying migration {name}")
             raise
@@ -116,5 +123,8 @@ def migration_statements(folder: Path, name: str, quoted_table: str) -> list[str
     return statements
 
 
-def _run(database: D1Database, statements: list[str]) -> None:
-    database._request([(sql, ()) for sql in statements], metered=False)
+def _run(runner: MigrationRunner, statements: list[str]) -> list[list[Outcome]]:
+    try:
+        return runner.request([(sql, ()) for sql in statements], metered=False)
+    except RequestFailed as failure:
+        raise failure.error from failure.error.__cause__

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from emulator.d1.compat import CompatError, limited_statement
 from emulator.d1.constants import MAX_STATEMENT_BYTES
 from emulator.d1.splitting import (
     first_keyword,
@@ -20,6 +21,7 @@ from emulator.d1.splitting import (
     split_statements,
     tokens,
 )
+from emulator.d1.text import well_formed
 
 __all__ = ["PiecePlan", "Plan", "PlanCache", "statement_kind"]
 
@@ -27,7 +29,7 @@ __all__ = ["PiecePlan", "Plan", "PlanCache", "statement_kind"]
 # without BEGIN/COMMIT. Everything else runs inside a transaction, as every D1 request does
 # (which is also what makes ``PRAGMA foreign_keys = OFF`` a no-op, as on D1).
 _READ_ONLY: Final = frozenset({"SELECT", "VALUES", "EXPLAIN"})
-_NEEDS_COMPAT_CHECK: Final = frozenset({"ALTER", "REINDEX"})
+_LIMITABLE: Final = frozenset({"UPDATE", "DELETE"})
 _DML: Final = frozenset({"INSERT", "REPLACE", "UPDATE", "DELETE"})
 _CREATE_KINDS: Final = {
     "TABLE": "create_table",
@@ -71,10 +73,24 @@ class PiecePlan:
     has_statement: bool
     keyword: str
     read_only: bool
-    compat_check: bool
+    #: An error D1's SQLite gives for this statement where this engine would not.
+    compat_error: CompatError | None
     kind: str
     #: A DML statement without ``RETURNING``: it has no result columns.
     no_columns: bool = False
+    #: An ``ANALYZE``: the engine then keeps only what D1's SQLite keeps (``compat``).
+    analyzes: bool = False
+    #: A statement to run as it is, with no check first: the hot path's one test.
+    plain: bool = True
+
+    @property
+    def body(self) -> str:
+        """The statement without its closing semicolon and trailing comments."""
+        last = None
+        for token in tokens(self.sql):
+            if token.text != ";":
+                last = token
+        return self.sql if last is None else self.sql[: last.start + len(last.text)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,12 +102,11 @@ class Plan:
     pieces: tuple[PiecePlan, ...]
     dropped: bool
     too_long: bool
-    #: One plain read that needs no transaction and no checks: the hot path of ``first()``.
-    fast_read: bool = False
     #: One query or DML statement: ``all()``/``run()`` take a shorter path.
     single: bool = False
-    #: One DML statement whose failure SQLite's autocommit undoes entirely (no ``OR FAIL``),
-    #: so it needs no explicit transaction unless the schema has ``RAISE(FAIL)`` triggers or
+    #: One DML statement whose failure SQLite's autocommit undoes entirely (no ``OR FAIL``;
+    #: no ``OR ROLLBACK``, whose failure D1 reports as a reset), so it needs no explicit
+    #: transaction unless the schema has ``RAISE(FAIL)`` / ``RAISE(ROLLBACK)`` triggers or
     #: deferred foreign keys (checked at run time).
     autocommit: bool = False
 
@@ -103,15 +118,24 @@ class Plan:
 
 def _piece(sql: str) -> PiecePlan:
     keyword = first_keyword(sql)
+    compat_error = None
+    if keyword in _LIMITABLE:
+        limited = limited_statement(sql)
+        if isinstance(limited, CompatError):
+            compat_error = limited
+        elif limited is not None:
+            sql = limited
     return PiecePlan(
         sql=sql,
         has_statement=has_statement(sql),
         keyword=keyword,
         read_only=keyword in _READ_ONLY,
-        compat_check=keyword in _NEEDS_COMPAT_CHECK,
+        compat_error=compat_error,
         kind=statement_kind(sql),
         no_columns=keyword in _DML
         and not any(token.kind == "id" and token.upper == "RETURNING" for token in tokens(sql)),
+        analyzes=keyword == "ANALYZE",
+        plain=has_statement(sql) and compat_error is None,
     )
 
 
@@ -132,24 +156,23 @@ class PlanCache(dict[str, Plan]):
 
     @staticmethod
     def _build(sql: str) -> Plan:
-        pieces = tuple(_piece(piece) for piece in split_statements(sql))
+        runnable = well_formed(sql)
+        nul = runnable.find("\0")
+        if nul >= 0:
+            # SQLite stops reading at a NUL; workerd then finds no statement in what follows.
+            head = split_statements(runnable[:nul])
+            pieces = (*(_piece(piece) for piece in head), _piece(""))
+        else:
+            pieces = tuple(_piece(piece) for piece in split_statements(runnable))
         too_long = len(sql) > MAX_STATEMENT_BYTES // 4 and (
             len(sql.encode("utf-8", "surrogatepass")) > MAX_STATEMENT_BYTES
         )
         dropped = is_dropped_statement(sql)
         only = pieces[0]
-        fast_read = (
-            len(pieces) == 1
-            and only.has_statement
-            and only.read_only
-            and not only.compat_check
-            and not too_long
-            and not dropped
-        )
         single = (
             len(pieces) == 1
             and only.has_statement
-            and not only.compat_check
+            and only.compat_error is None
             and not too_long
             and not dropped
             and only.kind in ("select", "insert", "update", "delete")
@@ -157,6 +180,6 @@ class PlanCache(dict[str, Plan]):
         autocommit = (
             single
             and only.keyword in _DML
-            and not any(token.upper == "FAIL" for token in tokens(only.sql))
+            and not any(token.upper in ("FAIL", "ROLLBACK") for token in tokens(only.sql))
         )
-        return Plan(pieces, dropped, too_long, fast_read, single, autocommit)
+        return Plan(pieces, dropped, too_long, single, autocommit)

@@ -9,12 +9,14 @@ index b-tree (not ephemeral ones), every counted row delete, and each row of a t
 
 Stock SQLite keeps no such counters, so the emulator rebuilds them from what it can see:
 
-- the statement's bytecode, read once per SQL text and schema (``EXPLAIN``) into a ``Shape``:
+- the statement's bytecode, read once per SQL text and schema (``EXPLAIN``) into a ``Shape``
+  (``bytecode``):
   which loops scan, which seek, sort, count or read ephemeral tables;
 - SQLite's ``SQLITE_STMTSTATUS_FULLSCAN_STEP`` (the successful ``Next`` steps of full scans)
   and the number of rows returned;
-- the pre-update hook's row changes (table, operation, trigger depth, rowid), multiplied by
-  the table's indexes, plus one ``sqlite_sequence`` write per ``AUTOINCREMENT`` table.
+- the update hook's row changes (table, operation, rowid; a trigger's changes are told
+  apart by the tables the authorizer saw the statement itself write), multiplied by the
+  table's indexes, plus one ``sqlite_sequence`` write per ``AUTOINCREMENT`` table.
 
 The result matches Miniflare for every statement of docs/d1.md#rows-read-and-written and
 for single-table statements generally (scans, lookups, ranges, ``IN`` lists, ``ORDER BY``,
@@ -28,11 +30,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final, NamedTuple, Protocol
 
-from emulator.d1.authorizer import WriteTargets
+from emulator.d1.bytecode import ExplainRow, Shape, shape_from_program
 
 __all__ = [
     "DDL_KINDS",
     "Activity",
+    "ExplainRow",
     "RowEvent",
     "SchemaInfo",
     "SchemaSnapshot",
@@ -42,10 +45,6 @@ __all__ = [
     "shape_from_program",
 ]
 
-_SEEK_EQ: Final = 0x02  # OPFLAG_SEEKEQ on OpenRead/OpenWrite
-_BTREE_OPENS: Final = frozenset({"OpenRead", "OpenWrite", "ReopenIdx"})
-_EPHEMERAL_OPENS: Final = frozenset({"OpenEphemeral", "OpenAutoindex"})
-_RANGE_SEEKS: Final = frozenset({"SeekGE", "SeekGT", "SeekLE", "SeekLT"})
 DDL_KINDS: Final = frozenset(
     {
         "create_table", "create_vtable", "create_index", "create_view", "create_trigger",
@@ -54,36 +53,16 @@ DDL_KINDS: Final = frozenset(
 )  # fmt: skip
 _WRITES: Final = frozenset({"insert", "update", "delete"})
 
-ExplainRow = tuple[int, str, int, int, int, object, int, object]
 
+class RowEvent(NamedTuple):
+    """One row change seen by the update hook."""
 
-#: One row change seen by the pre-update hook: ``(op, table, trigger depth, rowid, new rowid)``.
-RowEvent = tuple[str, str, int, int, int]
-
-
-@dataclass(slots=True)
-class Shape:
-    """What a statement's bytecode says about its reads (see the module docstring)."""
-
-    kind: str
-    scans: int = 0
-    nested_scans: int = 0
-    outer_root: int | None = None
-    queues: int = 0
-    rowid_seeks: int = 0
-    index_seeks: int = 0
-    missable_seeks: int = 0
-    ephemeral_scans: int = 0
-    ephemeral_rows: int = 0
-    sorts: int = 0
-    vtab_steps: int = 0
-    counted_roots: tuple[int, ...] = ()
-    seek_roots: tuple[int, ...] = ()
-    trigger_seeks: int = 0
-    returning: bool = False
-    truncates: str | None = None
-    targets: WriteTargets = field(default_factory=WriteTargets)
-    written_tables: frozenset[str] = frozenset()
+    op: str  # "INSERT", "UPDATE" or "DELETE"
+    table: str
+    #: 0 for a change the statement makes itself, 1 for a trigger's or a foreign-key action's.
+    depth: int
+    rowid: int
+    new_rowid: int
 
 
 @dataclass(slots=True)
@@ -94,6 +73,10 @@ class Activity:
     rows: int = 0
     events: list[RowEvent] = field(default_factory=list)
     changes: int = 0
+    #: Every row change, triggers' and foreign-key actions' included (``total_changes``).
+    all_changes: int = 0
+    #: The first value of the only row returned, when it is an integer (a count).
+    counted: int | None = None
 
 
 class SchemaInfo(Protocol):
@@ -118,95 +101,6 @@ class SchemaSnapshot(NamedTuple):
         return ("table", "sqlite_sequence", "sqlite_sequence") in self.objects
 
 
-def _segments(program: Sequence[ExplainRow]) -> list[list[ExplainRow]]:
-    # EXPLAIN lists trigger sub-programs after the main one, each numbered from 0 again
-    # (with its own cursor numbers).
-    segments: list[list[ExplainRow]] = []
-    previous = -1
-    for row in program:
-        if row[0] <= previous or not segments:
-            segments.append([])
-        segments[-1].append(row)
-        previous = row[0]
-    return segments
-
-
-def _trigger_seeks(segment: Sequence[ExplainRow]) -> int:
-    opened = {row[2] for row in segment if row[1] in _BTREE_OPENS}
-    seeks = ("SeekRowid", "NotExists", *_RANGE_SEEKS)
-    return sum(1 for row in segment if row[1] in seeks and row[2] in opened)
-
-
-def shape_from_program(kind: str, program: Sequence[ExplainRow]) -> Shape:
-    """Read a statement's ``EXPLAIN`` rows into a ``Shape``."""
-    segments = _segments(program)
-    program = segments[0] if segments else []
-    triggers = sum(_trigger_seeks(segment) for segment in segments[1:])
-    btree: dict[int, tuple[int, bool]] = {}
-    ephemeral: set[int] = set()
-    queues: set[int] = set()
-    once_blocks: list[tuple[int, int]] = []
-    for addr, opcode, p1, p2, _p3, _p4, p5, _comment in program:
-        if opcode in _BTREE_OPENS:
-            btree[p1] = (p2, bool(p5 & _SEEK_EQ))
-        elif opcode in _EPHEMERAL_OPENS or opcode == "OpenDup":
-            ephemeral.add(p1)
-        elif opcode == "Once":
-            once_blocks.append((addr, p2))
-    for _addr, opcode, p1, *_rest in program:
-        if opcode == "Delete" and p1 in ephemeral:
-            queues.add(p1)  # a recursive CTE's queue: rows are popped as they are read
-    shape = Shape(kind)
-    counted: list[int] = []
-    seek_roots: list[int] = []
-    ephemeral_inserts: dict[int, int] = {}
-    loops: list[tuple[int, int]] = []
-    previous: ExplainRow | None = None
-    fk_guard = (-1, -1)
-    for row in program:
-        addr, opcode, p1, p2 = row[0], row[1], row[2], row[3]
-        if opcode == "FkIfZero":
-            fk_guard = (addr, p2)  # a foreign-key re-check that runs only after violations
-        # A Rewind right after a Goto that jumps over it is a fallback path (min()/max()).
-        skipped = (previous is not None and previous[1] == "Goto" and previous[3] > addr) or (
-            fk_guard[0] < addr < fk_guard[1]
-        )
-        previous = row
-        if opcode in ("Rewind", "Last") and not skipped:
-            if p1 in btree:
-                shape.scans += 1
-                if shape.outer_root is None:
-                    shape.outer_root = btree[p1][0]
-                guarded = any(start < addr < stop for start, stop in once_blocks)
-                if not guarded and any(start < addr < stop for start, stop in loops):
-                    shape.nested_scans += 1
-                loops.append((addr, p2))
-            elif p1 in queues and opcode == "Rewind":
-                shape.queues += 1
-            elif p1 in ephemeral:
-                shape.ephemeral_scans += 1
-                shape.ephemeral_rows += ephemeral_inserts.get(p1, 0)
-        elif opcode in ("SeekRowid", "NotExists") and p1 in btree:
-            shape.rowid_seeks += 1
-            seek_roots.append(btree[p1][0])
-        elif opcode in _RANGE_SEEKS and p1 in btree:
-            shape.index_seeks += 1
-            if btree[p1][1]:
-                shape.missable_seeks += 1
-        elif opcode in ("IdxInsert", "Insert") and p1 in ephemeral:
-            ephemeral_inserts[p1] = ephemeral_inserts.get(p1, 0) + 1
-        elif opcode in ("SorterSort", "Sort"):
-            shape.sorts += 1
-        elif opcode == "VNext":
-            shape.vtab_steps += 1
-        elif opcode == "Count" and p1 in btree:
-            counted.append(btree[p1][0])
-    shape.counted_roots = tuple(counted)
-    shape.seek_roots = tuple(seek_roots)
-    shape.trigger_seeks = triggers
-    return shape
-
-
 def _touched_indexes(
     indexes: Sequence[frozenset[str] | None], columns: set[str], rowid_changed: bool
 ) -> int:
@@ -218,54 +112,43 @@ def _touched_indexes(
 def _writes(shape: Shape, activity: Activity, schema: SchemaInfo) -> tuple[int, int]:
     """Return ``(rows written, reads caused by REPLACE deletes and triggers)``."""
     events = activity.events
+    # Rows of WITHOUT ROWID tables change unseen by the update hook (one write each).
+    unseen = max(0, activity.all_changes - len(events)) if events else 0
     written_tables = shape.written_tables
     if written_tables:
         # Rows a virtual table writes into its shadow tables come from nested statements,
         # which D1 does not count; they are the only writes outside the statement's targets.
-        events = [event for event in events if event[1] in written_tables]
+        events = [event for event in events if event.table in written_tables]
     if not events:
         # A virtual table (FTS5) counts each row it is given; nothing else was written.
         return (activity.changes if shape.kind in _WRITES else 0), 0
-    writes_at_top = any(event[2] == 0 and event[0] != "DELETE" for event in events)
+    writes_at_top = any(event.depth == 0 and event.op != "DELETE" for event in events)
     written = 0
     extra_reads = 0
     sequences: set[str] = set()
-    for position, (op, table, depth, rowid, new_rowid) in enumerate(events):
-        if op == "INSERT":
+    for position, event in enumerate(events):
+        table = event.table
+        if event.op == "INSERT":
             written += 1 + len(schema.secondary_indexes(table))
             if schema.autoincrement(table):
                 sequences.add(table)
             continue
-        if op == "UPDATE":
+        if event.op == "UPDATE":
             columns = shape.targets.updated_columns.get(table, set())
             indexes = schema.secondary_indexes(table)
-            written += 1 + _touched_indexes(indexes, columns, rowid != new_rowid)
-        elif depth > 0 or not writes_at_top:
+            written += 1 + _touched_indexes(indexes, columns, event.rowid != event.new_rowid)
+        elif event.depth > 0 or not writes_at_top:
             written += 1
         else:
             # REPLACE removing a conflicting row: not a counted write. Overwriting the same
             # rowid needs no extra seek; a row found through a UNIQUE index does.
-            following = next((e for e in events[position + 1 :] if e[2] == 0), None)
-            if following is not None and following[3] != rowid:
+            following = next((e for e in events[position + 1 :] if e.depth == 0), None)
+            if following is not None and following.rowid != event.rowid:
                 extra_reads += 1
-    return written + len(sequences), extra_reads
+    return written + len(sequences) + unseen, extra_reads
 
 
-def estimate(shape: Shape, activity: Activity, schema: SchemaInfo) -> tuple[int, int]:
-    """Return ``(rows_read, rows_written)`` for one execution of a DML or query statement."""
-    if shape.kind == "pragma":
-        return 0, 0
-    written, reads = _writes(shape, activity, schema)
-    if shape.truncates is not None:
-        return 0, written
-    top = [event for event in activity.events if event[2] == 0]
-    if shape.trigger_seeks:
-        # A trigger's statements look their rows up once for each row that fires it.
-        fired = sum(1 for event in top if event[0] != "DELETE") or len(top)
-        reads += shape.trigger_seeks * fired
-    for root in shape.counted_roots:
-        table = schema.table_of_root(root)
-        reads += schema.row_count(table) if table else 0
+def _scanned(shape: Shape, activity: Activity, schema: SchemaInfo) -> int:
     # Each scan loop reads its first row (Rewind) and every successful full-scan step; an
     # inner loop of a join starts again for every row of the outer one.
     scanned = activity.full_scan_steps + shape.scans if shape.scans else 0
@@ -273,36 +156,99 @@ def estimate(shape: Shape, activity: Activity, schema: SchemaInfo) -> tuple[int,
         outer = schema.table_of_root(shape.outer_root)
         restarts = max(1, schema.row_count(outer) if outer else 1) - 1
         scanned += shape.nested_scans * restarts
-    if shape.kind == "insert":
-        # Scans here are sqlite_sequence (AUTOINCREMENT) and INSERT ... SELECT sources.
-        reads += scanned
-        if shape.rowid_seeks:
-            # An explicit INTEGER PRIMARY KEY is looked up once per row (the REPLACE path's
-            # own lookup is counted with its delete); so is a foreign key's parent row.
-            rows = max(1, sum(1 for event in top if event[0] != "DELETE"))
-            tables = [schema.table_of_root(root) for root in shape.seek_roots]
-            parents = sum(1 for table in tables if table not in shape.targets.inserted)
-            reads += rows * (1 + parents)
-        if shape.returning:
-            reads += activity.rows
-            if shape.ephemeral_scans >= 2:  # multi-row VALUES staged in a temporary table
-                reads += sum(1 for event in top if event[0] == "INSERT")
-        return reads, written
+    return scanned
+
+
+def _insert_reads(
+    shape: Shape, activity: Activity, schema: SchemaInfo, top: list[RowEvent], scanned: int
+) -> int:
+    # Scans here are sqlite_sequence (AUTOINCREMENT) and INSERT ... SELECT sources.
+    reads = scanned
+    if shape.rowid_seeks:
+        # An explicit INTEGER PRIMARY KEY is looked up once per row (the REPLACE path's own
+        # lookup is counted with its delete); so is a foreign key's parent row.
+        rows = max(1, sum(1 for event in top if event.op != "DELETE"))
+        tables = [schema.table_of_root(root) for root in shape.seek_roots]
+        parents = sum(1 for table in tables if table not in shape.targets.inserted)
+        own = len(tables) > parents  # the rowid given explicitly
+        reads += rows * (int(own) + parents)
+    if shape.conflict_seeks:
+        # An upsert's conflict shows as its UPDATE. A REPLACE's delete is not seen (the
+        # update hook does not report it): a REPLACE into a table keyed by a UNIQUE index
+        # (no rowid given) is taken to replace a row, one given a rowid to replace that row
+        # in place (README).
+        if shape.replaces and not shape.rowid_seeks:
+            reads += sum(1 for event in top if event.op == "INSERT")
+        elif not shape.replaces:
+            reads += sum(1 for event in top if event.op == "UPDATE")
+    if shape.queues:  # INSERT ... SELECT from a recursive CTE: its queue, row by row
+        reads += shape.queues * (sum(1 for event in top if event.op == "INSERT") + 1)
+    if shape.returning:
+        reads += activity.rows
+        if shape.ephemeral_scans >= 2:  # multi-row VALUES staged in a temporary table
+            reads += sum(1 for event in top if event.op == "INSERT")
+    return reads
+
+
+def _query_reads(shape: Shape, activity: Activity, top: list[RowEvent], scanned: int) -> int:
+    # SELECT, UPDATE and DELETE: the driving loop, the lookups it makes, sorts, virtual
+    # tables, RETURNING rows and recursive queues.
+    if (
+        shape.counts_only
+        and shape.index_loops == 1
+        and not scanned
+        and not shape.ephemeral_scans
+        and activity.counted is not None
+    ):
+        # count() over one index range: the count is the entries matched (and a bounded
+        # range reads the entry past them).
+        return activity.counted + shape.range_loops
     driver = scanned or (shape.ephemeral_rows if shape.ephemeral_scans else 0)
-    reads += driver
+    reads = driver
     seeks = shape.rowid_seeks + shape.index_seeks
-    if seeks and driver:
+    if seeks and driver and shape.range_loops and not shape.scans:
+        # An IN list driving an index range: each value reads its matches and the entry
+        # past them; values come in ascending order, so the last may have none after it.
+        found = activity.rows if shape.kind == "select" else len(top)
+        reads += found + shape.range_loops * (driver - 1)
+    elif seeks and driver:
         reads += seeks * driver  # one lookup per row of the driving loop
     elif seeks:
         found = activity.rows if shape.kind == "select" else len(top)
-        reads += max(seeks, found) if found else seeks - shape.missable_seeks
-    if shape.sorts:
+        past = 0 if shape.limited else shape.range_loops  # a LIMIT stops before the end
+        reads += max(seeks, found) + past if found else seeks - shape.missable_seeks
+    if shape.sorts and not shape.aggregates and not shape.limited and shape.kind == "select":
+        # An ORDER BY sorter is read once per row sorted: without a LIMIT, the rows returned
+        # (with one, taken to be every row of the loop).
+        reads += shape.sorts * activity.rows
+    elif shape.sorts:
         reads += shape.sorts * max(1, driver or activity.rows)
     if shape.vtab_steps or shape.returning:
         reads += activity.rows
     if shape.queues:  # a recursive CTE rewinds its queue once per row, and once more
         reads += shape.queues * (activity.rows + 1)
-    return reads, written
+    return reads
+
+
+def estimate(shape: Shape, activity: Activity, schema: SchemaInfo) -> tuple[int, int]:
+    """Return ``(rows_read, rows_written)`` for one execution of a DML or query statement."""
+    if shape.kind == "pragma":
+        return 0, 0
+    written, reads = _writes(shape, activity, schema)
+    if shape.truncates is not None or shape.never_loops:
+        return 0, written
+    top = [event for event in activity.events if event.depth == 0]
+    if shape.trigger_seeks:
+        # A trigger's statements look their rows up once for each row that fires it.
+        fired = sum(1 for event in top if event.op != "DELETE") or len(top)
+        reads += shape.trigger_seeks * fired
+    for root in shape.counted_roots:
+        table = schema.table_of_root(root)
+        reads += schema.row_count(table) if table else 0
+    scanned = _scanned(shape, activity, schema)
+    if shape.kind == "insert":
+        return reads + _insert_reads(shape, activity, schema, top, scanned), written
+    return reads + _query_reads(shape, activity, top, scanned), written
 
 
 def ddl_rows(
@@ -340,7 +286,7 @@ def ddl_rows(
         rows = schema.row_count(indexes[0])
         return 2 * max(1, rows) + min(rows, 2), rows + 1
     if kind == "drop":
-        return len(before.objects) + len(removed), 0
+        return (len(before.objects) + len(removed), 0) if removed else (0, 0)
     if kind == "alter":
         return len(before.objects) + 2, 1
     return 0, 0

@@ -122,13 +122,16 @@ class SchemaCatalog:
 
     def partial_failures(self) -> bool:
         """Whether a statement could fail yet keep some of its changes here: a trigger with
-        ``RAISE(FAIL)``, or a deferred foreign key (checked only when the request ends)."""
+        ``RAISE(FAIL)``, or a deferred foreign key (checked only when the request ends); or
+        fail by rolling the transaction back (``RAISE(ROLLBACK)``, ``ON CONFLICT ROLLBACK``),
+        which D1 reports as a reset and the engine sees only inside its own transaction."""
         self._fresh()
         if self._partial_failures is None:
             self._partial_failures = bool(
                 self._query(
-                    "SELECT 1 FROM sqlite_schema WHERE (type = 'trigger' AND sql LIKE "
-                    "'%FAIL%') OR (type = 'table' AND sql LIKE '%DEFERRED%') LIMIT 1",
+                    "SELECT 1 FROM sqlite_schema WHERE (type = 'trigger' AND (sql LIKE '%FAIL%' "
+                    "OR sql LIKE '%ROLLBACK%')) OR (type = 'table' AND (sql LIKE '%DEFERRED%' "
+                    "OR sql LIKE '%ROLLBACK%')) LIMIT 1",
                     (),
                 )
             )

@@ -3,9 +3,10 @@
 One apsw connection per database: ``:memory:`` or a plain SQLite file (WAL while open,
 checkpointed and switched back to a rollback journal on close, so the file alone is the
 whole database). It is set up as ``SqliteDatabase::setupSecurity`` does - defensive mode,
-workerd's limits, the authorizer - plus what brings this engine back to D1's SQLite 3.47
-(15 significant digits for REAL text, D1's modules only; see ``compat``), foreign keys on,
-recursive triggers off, the runtime's ``_cf_METADATA`` table, and a VFS that answers "now"
+workerd's limits, the authorizer - plus what apsw's build of SQLite 3.47 has beyond
+workerd's (D1's modules only; no ``sqlite_stat4``; see ``compat``), foreign keys on,
+recursive triggers off, the runtime's ``_cf_METADATA`` table (created as Miniflare creates it,
+after the first request: ``write_bookmark``), and a VFS that answers "now"
 from the emulator's clock (``clockvfs``).
 
 Statements the emulator issues itself (transaction control, sizes, ``EXPLAIN``, schema
@@ -30,11 +31,17 @@ import apsw
 from emulator.clock import Clock
 from emulator.d1.authorizer import Authorizer
 from emulator.d1.clockvfs import ClockVFS
-from emulator.d1.constants import CF_METADATA_SQL, D1_LIMITS, FP_DIGITS, KEPT_MODULES
+from emulator.d1.compat import ANALYZE_FOLLOW_UP
+from emulator.d1.constants import CF_METADATA_SQL, D1_LIMITS, KEPT_MODULES
 from emulator.sqlite_image import check_image
 
 __all__ = ["D1Sqlite"]
 
+#: Miniflare's local development bookmark (``SqliteMetadata``, key 2), written after every
+#: request: the first one creates ``_cf_METADATA`` and leaves ``last_insert_rowid()`` at 2.
+_BOOKMARK: Final = (
+    "INSERT INTO _cf_METADATA VALUES (2, 0) ON CONFLICT DO UPDATE SET value = excluded.value"
+)
 #: Connection state D1 guarantees, put back after the sqlite-utils adapter ran.
 _STATE_PRAGMAS: Final = (
     "PRAGMA foreign_keys = ON",
@@ -47,11 +54,12 @@ class D1Sqlite:
     """Own one configured apsw connection (hold ``lock`` while using it)."""
 
     def __init__(
-        self, clock: Clock, path: Path | None, on_preupdate: Callable[[apsw.PreUpdate], None]
+        self, clock: Clock, path: Path | None, on_change: Callable[[int, str, str, int], None]
     ) -> None:
         self.path = path
         self.lock = threading.RLock()
         self.closed = False
+        self.bookmarked = False
         self.auth = Authorizer()
         self._vfs = ClockVFS(clock)
         nonce = secrets.token_hex(8)
@@ -64,7 +72,7 @@ class D1Sqlite:
         )
         self._limits_lifted = False
         try:
-            self.conn = self._open(on_preupdate)
+            self.conn = self._open(on_change)
         except BaseException:
             self._vfs.close()
             raise
@@ -72,35 +80,48 @@ class D1Sqlite:
         self._internal_cursor = self.conn.cursor()
         self._page_size = int(self.trusted_query("PRAGMA page_size")[0][0])
 
-    def _open(self, on_preupdate: Callable[[apsw.PreUpdate], None]) -> apsw.Connection:
+    def _open(self, on_change: Callable[[int, str, str, int], None]) -> apsw.Connection:
         flags = apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE
         name = ":memory:" if self.path is None else str(self.path)
         conn = apsw.Connection(name, flags=flags, vfs=self._vfs.vfs_name, statementcachesize=256)
         conn.config(apsw.SQLITE_DBCONFIG_DEFENSIVE, 1)
-        conn.config(apsw.SQLITE_DBCONFIG_FP_DIGITS, FP_DIGITS)
         self._engine_limits = {limit: conn.limit(limit) for limit in D1_LIMITS}
         for limit, value in D1_LIMITS.items():
             conn.limit(limit, value)
         conn.drop_modules(KEPT_MODULES)
         conn.authorizer = self.auth
-        # Registered for good: with a pre-update hook SQLite deletes row by row instead of
-        # truncating, and statements keep the plan they were prepared with.
-        conn.preupdate_hook(on_preupdate)
+        # The update hook (the only row-change hook this build of SQLite has) never changes
+        # a plan: SQLite still truncates a table for a bare DELETE, as on D1.
+        conn.set_update_hook(on_change)
         self.conn = conn
         self.prepare_database()
         return conn
 
     def prepare_database(self) -> None:
-        """Set the journal mode and D1's connection state; create ``_cf_METADATA``."""
+        """Set the journal mode and D1's connection state."""
         conn = self.conn
         with self.trusted():
             if self.path is not None:
                 conn.execute("PRAGMA journal_mode = WAL", can_cache=False)
                 conn.execute("PRAGMA synchronous = NORMAL", can_cache=False)
             self._apply_state()
-            if conn.get_autocommit():
-                conn.execute(CF_METADATA_SQL, can_cache=False)
+            self.bookmarked = bool(
+                conn.execute(
+                    "SELECT 1 FROM sqlite_schema WHERE name = '_cf_METADATA'", can_cache=False
+                ).fetchall()
+            )
         conn.set_last_insert_rowid(0)
+
+    def write_bookmark(self) -> None:
+        """After the first request that succeeded: what Miniflare's bookmark write leaves
+        (``_cf_METADATA`` with one row, ``last_insert_rowid()`` 2). Later ones change
+        nothing visible but ``changes()``, which the emulator leaves alone (README)."""
+        if self.bookmarked or not self.conn.get_autocommit():
+            return
+        with self.trusted():
+            self.conn.execute(CF_METADATA_SQL, can_cache=False)
+            self.conn.execute(_BOOKMARK, can_cache=False)
+        self.bookmarked = True
 
     def _apply_state(self) -> None:
         for pragma in _STATE_PRAGMAS:
@@ -163,9 +184,10 @@ class D1Sqlite:
             self._internal(self._rollback)
 
     def database_size(self) -> int:
-        """Pages in use times the page size, as workerd's ``getDatabaseSize``."""
+        """Pages in use times the page size, as workerd's ``getDatabaseSize`` (at least the
+        header page, which a new database has on D1 before anything is written)."""
         pages = self._internal(self._size)[0][0]
-        return int(pages) * self._page_size
+        return max(int(pages), 1) * self._page_size
 
     def settle_adapter(self) -> None:
         """Commit what the sqlite-utils adapter left open and put D1's state back: a second
@@ -174,6 +196,12 @@ class D1Sqlite:
             if self.conn.in_transaction:
                 self.conn.execute("COMMIT", can_cache=False)
             self._apply_state()
+
+    def after_analyze(self) -> None:
+        """Leave what D1's ``ANALYZE`` leaves: no ``sqlite_stat4`` (workerd's SQLite is built
+        without it)."""
+        with self.trusted():
+            self.conn.execute(ANALYZE_FOLLOW_UP, can_cache=False)
 
     # -- whole-database operations -------------------------------------------------------
 

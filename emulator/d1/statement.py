@@ -9,17 +9,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from emulator.d1.binding import Param, convert_params
 from emulator.d1.constants import D1_COLUMN_NOTFOUND, D1_EXEC_ERROR, NO_SQL_STATEMENTS
 from emulator.d1.errors import d1_error
+from emulator.d1.outcome import Outcome
 from emulator.d1.results import D1Result
 from emulator.d1.splitting import exec_lines, is_dropped_statement
 from emulator.errors import D1Error
 
-if TYPE_CHECKING:
-    from emulator.d1.database import D1Database
+__all__ = ["D1PreparedStatement", "StatementRunner"]
+
+
+class StatementRunner(Protocol):
+    """What a statement needs to run (the database's engine is one)."""
+
+    def execute_unit(self, sql: str, params: Sequence[Param], *, metered: bool) -> Outcome:
+        """Run one ``prepare()`` text; the outcome of its last statement."""
+
 
 __all__ = ["D1PreparedStatement", "batch_statements", "exec_script_lines", "first_value"]
 
@@ -81,13 +89,12 @@ class D1PreparedStatement:
     ``bind()`` (``bool`` -> ``int``, ``bytearray``/``memoryview`` -> ``bytes``).
     """
 
-    __slots__ = ("_database", "_engine", "params", "statement")
+    __slots__ = ("_engine", "params", "statement")
 
     def __init__(
-        self, database: D1Database, statement: str, params: tuple[Param, ...] = ()
+        self, runner: StatementRunner, statement: str, params: tuple[Param, ...] = ()
     ) -> None:
-        self._database = database
-        self._engine = database._engine
+        self._engine = runner
         self.statement = statement
         self.params = params
 
@@ -98,7 +105,7 @@ class D1PreparedStatement:
         values by position, as in D1. Raises ``D1TypeError`` (a ``TypeError``) for a value D1
         cannot bind; the count is checked when the statement runs.
         """
-        return D1PreparedStatement(self._database, self.statement, convert_params(values))
+        return D1PreparedStatement(self._engine, self.statement, convert_params(values))
 
     async def first(self, column: str | None = None) -> Any:
         """Return the first row as a ``dict``, or the value of ``column`` in it.
@@ -107,8 +114,11 @@ class D1PreparedStatement:
         for SQL errors, and ``D1_COLUMN_NOTFOUND: Column not found (<column>)`` when rows
         exist but ``column`` is not one of them.
         """
-        found = self._engine.first_row(self.statement, self.params)
-        return None if found is None else first_value(found[0], found[1], column)
+        # D1 reads every row, then keeps the first.
+        outcome = self._engine.execute_unit(self.statement, self.params, metered=False)
+        if not outcome.rows:
+            return None
+        return first_value(outcome.columns, outcome.rows[0], column)
 
     async def all(self) -> D1Result:
         """Run the statement and return every row with ``meta``. Raises ``D1Error``."""

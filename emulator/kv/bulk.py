@@ -73,8 +73,8 @@ def get_bulk(
 
     Raises what ``check_bulk`` and ``check_bulk_key`` raise, in the service's order: an
     earlier key's value that is not JSON (read as ``"json"``, 400) wins over a later bad
-    key. Then 413 when the values total more than 25 MiB (counted in UTF-8 bytes;
-    Miniflare counts decoded UTF-16 units).
+    key. Then 413 when the values total more than 25 MiB, counted as the runtime counts
+    them: in UTF-16 code units of the decoded text (a three-byte character counts one).
     """
     names, ttl = check_bulk(keys, type, cache_ttl, with_metadata=with_metadata)
     as_json = type == c.TYPE_JSON
@@ -86,8 +86,8 @@ def get_bulk(
         if row is None:
             result[key] = None
             continue
-        data = row[2]
-        total += len(data)
+        data = row.value
+        total += _utf16_units(data)
         if as_json:
             try:
                 value = parse_json(data)
@@ -95,7 +95,16 @@ def get_bulk(
                 fail(c.GET_BULK, 400, c.BULK_NOT_JSON)
         else:
             value = decode_text(data)
-        result[key] = KVValueWithMetadata(value, parse_metadata(row[1])) if with_metadata else value
+        result[key] = (
+            KVValueWithMetadata(value, parse_metadata(row.metadata)) if with_metadata else value
+        )
     if total > c.MAX_BULK_BYTES:
         fail(c.GET_BULK, 413, c.BULK_TOO_LARGE)
     return result
+
+
+def _utf16_units(data: bytes) -> int:
+    # The length JavaScript sees for the decoded value.
+    if data.isascii():
+        return len(data)
+    return len(decode_text(data).encode("utf-16-le")) // 2

@@ -296,7 +296,7 @@ class KVNamespace(KVTestHelpers):
                 write.key,
                 now,
                 c.PUT,
-                (write.expiration, write.metadata, write.value),
+                StoredRow(write.expiration, write.metadata, write.value),
             )
 
     def write_many(self, writes: Iterable[KVWrite]) -> int:

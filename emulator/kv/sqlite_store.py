@@ -87,7 +87,7 @@ class SQLiteKVStore:
 
     def get(self, key: bytes) -> StoredRow | None:
         rows = self._cursor.execute(_GET, (key,)).fetchall()
-        return cast(StoredRow, rows[0]) if rows else None
+        return StoredRow._make(rows[0]) if rows else None
 
     def put(self, key: bytes, expiration: int | None, metadata: str | None, value: bytes) -> None:
         self._cursor.execute(_PUT, (key, expiration, metadata, value))
@@ -129,7 +129,7 @@ class SQLiteKVStore:
 
     def scan(self) -> Iterator[tuple[bytes, StoredRow]]:
         for key, expiration, metadata, value in self._conn.cursor().execute(_SCAN):
-            yield cast(bytes, key), cast(StoredRow, (expiration, metadata, value))
+            yield cast(bytes, key), StoredRow(expiration, metadata, value)
 
     def count(self) -> int:
         rows = self._cursor.execute(_COUNT).fetchall()

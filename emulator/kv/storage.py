@@ -10,12 +10,21 @@ reading wrangler's ``.wrangler/state/v3/kv`` layout) only has to provide this pr
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 __all__ = ["ClosedKVStore", "KVStore", "ListedRow", "StoredRow", "WriteRow"]
 
 # (expiration, metadata JSON text, value): the columns a read needs, value last.
-StoredRow = tuple[int | None, str | None, bytes]
+
+
+class StoredRow(NamedTuple):
+    """One stored key's row: what a read needs."""
+
+    expiration: int | None
+    metadata: str | None  # JSON text
+    value: bytes
+
+
 # (key, expiration, metadata JSON text): what a list page needs, never the value.
 ListedRow = tuple[bytes, int | None, str | None]
 # (key, expiration, metadata JSON text, value): one row to write.

@@ -126,7 +126,7 @@ class MiniflareKVStore:
         value = self._read_blob(cast(str, blob_id))
         if value is None:
             return None  # the value file is gone: Miniflare reads such a key as missing
-        return _seconds(expiration), cast(str | None, metadata), value
+        return StoredRow(_seconds(expiration), cast(str | None, metadata), value)
 
     def put(self, key: bytes, expiration: int | None, metadata: str | None, value: bytes) -> None:
         self.put_many([(key, expiration, metadata, value)])
@@ -189,7 +189,7 @@ class MiniflareKVStore:
             if value is not None:
                 yield (
                     cast(str, key).encode(),
-                    (_seconds(expiration), cast(str | None, metadata), value),
+                    StoredRow(_seconds(expiration), cast(str | None, metadata), value),
                 )
 
     def count(self) -> int:

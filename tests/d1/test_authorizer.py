@@ -249,10 +249,30 @@ async def test_foreign_keys_are_on_and_cannot_be_turned_off(schema_db: D1Databas
         await schema_db.prepare("INSERT INTO c (id, pid) VALUES (1, 99)").run()
 
 
-async def test_cf_metadata_exists_and_is_listed_but_unreadable(db: D1Database) -> None:
+async def test_cf_metadata_is_created_by_the_first_request_and_listed(db: D1Database) -> None:
+    # As Miniflare's local development bookmark creates it (after the first request).
+    first = await db.prepare("SELECT name FROM sqlite_master").all()
+    assert (first.results, first.meta["size_after"], first.meta["last_row_id"]) == ([], 4096, 0)
     tables = await db.prepare("PRAGMA table_list").all()
-    assert {"schema": "main", "name": "_cf_METADATA", "type": "table", "ncol": 2, "wr": 0,
-            "strict": 0} in tables.results  # fmt: skip
+    assert tables.results[0] == {
+        "schema": "main", "name": "_cf_METADATA", "type": "table", "ncol": 2, "wr": 0,
+        "strict": 0,
+    }  # fmt: skip
+    assert (tables.meta["size_after"], tables.meta["last_row_id"]) == (8192, 2)
+
+
+async def test_cf_metadata_waits_for_a_request_that_succeeds(db: D1Database) -> None:
+    with pytest.raises(D1Error):
+        await db.prepare("SELECT nope").all()
+    assert (await db.prepare("SELECT 1 AS x").all()).meta["size_after"] == 4096
+    assert (await db.prepare("SELECT 1 AS x").all()).meta["size_after"] == 8192
+
+
+async def test_cf_metadata_follows_the_first_requests_objects(db: D1Database) -> None:
+    await db.exec("CREATE TABLE e (x);\nINSERT INTO e VALUES (1);")
+    listed = await db.prepare("SELECT name FROM sqlite_master").all()
+    assert listed.results == [{"name": "e"}, {"name": "_cf_METADATA"}]
+    assert await db.prepare("SELECT last_insert_rowid() AS l").first("l") == 2
 
 
 def test_is_allowed_name_checks_the_reserved_prefix_case_sensitively() -> None:

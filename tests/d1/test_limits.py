@@ -19,6 +19,7 @@ from emulator.d1.constants import (
 
 
 async def fails(db: D1Database, sql: str, *params: object) -> str:
+    await db.prepare("SELECT 1").run()  # Miniflare's first request creates _cf_METADATA
     before = await db.dump()
     with pytest.raises(D1Error) as raised:
         await db.prepare(sql).bind(*params).all()

@@ -42,6 +42,7 @@ async def test_reset_empties_a_persisted_database(tmp_path: Path) -> None:
         db = emulator.d1("DB")
         await db.exec("CREATE TABLE t (v TEXT);\nINSERT INTO t VALUES ('x');")
         emulator.reset()
+        assert await db.prepare("SELECT name FROM sqlite_master").raw() == []
         assert await db.prepare("SELECT name FROM sqlite_master").raw() == [["_cf_METADATA"]]
     with Emulator(persist_to=tmp_path) as emulator:
         tables = await emulator.d1("DB").prepare("SELECT name FROM sqlite_master").raw()

@@ -119,6 +119,14 @@ async def test_a_lone_surrogate_key_reads_as_missing_in_bulk(kv: KVNamespace) ->
     assert await kv.get(["a\ud800b"]) == {"a\ud800b": None}
 
 
+async def test_bulk_total_counts_utf16_units_not_utf8_bytes(kv: KVNamespace) -> None:
+    # 30,000,000 UTF-8 bytes, but 10,000,000 UTF-16 units: under the runtime's 25 MiB.
+    await kv.put("a", "€" * 5_000_000)
+    await kv.put("b", "€" * 5_000_000)
+    values = await kv.get(["a", "b"])
+    assert len(values["a"]) == len(values["b"]) == 5_000_000
+
+
 async def test_bulk_total_over_25_mib_fails_with_413(kv: KVNamespace) -> None:
     kv.seed({"a": b"x" * 26_214_400, "b": b"y"})
     assert len((await kv.get(["a"]))["a"]) == 26_214_400
