@@ -16,7 +16,8 @@ without asking. Two checks, run before anything else (body, token, route), close
   to, and the names given to ``--allow-host`` (``.example.com`` allows that domain and its
   subdomains, ``*`` any name). Bound to a non-loopback address (``--host 0.0.0.0``), any IP
   address is allowed too: an address names no DNS record to rebind, and the machine's
-  addresses are not known in advance. Names always need ``--allow-host``.
+  addresses are not known in advance; other names still need ``--allow-host``. A request
+  without ``Host`` (HTTP/1.0) passes: browsers always send one.
 
 These guard only the HTTP door (``create_app``): the respx adapter answers in-process
 requests for ``api.cloudflare.com`` from the same core without them, and no browser can

@@ -13,7 +13,9 @@ The server owns its folder (``emulator.ownership``): the lock file records its p
 so a second server refuses and the data commands send their requests here.
 
 The server runs on an ``OffsetClock`` (wall time, movable and freezable through
-``/__emulator/clock``).
+``/__emulator/clock``). Web pages of other origins, and requests naming a host it does not
+answer to (DNS rebinding), are refused: see ``emulator.server.browser_guard`` and
+``--allow-host``.
 """
 
 from __future__ import annotations
