@@ -81,6 +81,15 @@ async def refusal(response: Any) -> tuple[int, int, str]:
     return response.status, error["code"], error["message"]
 
 
+async def refused_reset(
+    client: TestClient[Any, Any], headers: Any, emu: Emulator, clock: ManualClock
+) -> tuple[int, int, str]:
+    """POST /__emulator/reset with ``headers``: the refusal, once checked it changed nothing."""
+    answer = await refusal(await client.post("/__emulator/reset", headers=headers))
+    await untouched(emu, clock)
+    return answer
+
+
 def text_plain(**headers: str) -> dict[str, str]:
     return {"Content-Type": "text/plain;charset=UTF-8", **headers}
 
@@ -125,14 +134,12 @@ async def test_any_origin_but_the_servers_own_is_refused(
 ) -> None:
     client = await aiohttp_client(create_app(seeded))
     sent = origin.format(port=client.port)
-    response = await client.post("/__emulator/reset", headers={"Origin": sent})
-    assert await refusal(response) == (
+    assert await refused_reset(client, {"Origin": sent}, seeded, clock) == (
         403,
         10000,
         f"Cross-origin request refused: Origin {sent!r} is not this server "
         f"(http://127.0.0.1:{client.port})",
     )
-    await untouched(seeded, clock)
 
 
 async def test_reads_from_another_site_and_preflights_are_refused_too(
@@ -159,9 +166,11 @@ async def test_one_foreign_origin_among_several_is_refused(
     client = await aiohttp_client(create_app(seeded))
     own = f"http://127.0.0.1:{client.port}"
     headers = CIMultiDict([("Origin", own), ("Origin", EVIL)])
-    response = await client.post("/__emulator/reset", headers=headers)
-    assert (await refusal(response))[:2] == (403, 10000)
-    await untouched(seeded, clock)
+    assert await refused_reset(client, headers, seeded, clock) == (
+        403,
+        10000,
+        f"Cross-origin request refused: Origin 'https://evil.example' is not this server ({own})",
+    )
 
 
 async def test_the_servers_own_origin_writes_as_the_inspector_page_does(
@@ -280,14 +289,12 @@ async def test_other_hosts_are_refused_on_a_loopback_server(
     aiohttp_client: ClientFactory, seeded: Emulator, clock: ManualClock, host: str, shown: str
 ) -> None:
     client = await aiohttp_client(create_app(seeded))
-    response = await client.post("/__emulator/reset", headers={"Host": host})
-    assert await refusal(response) == (
+    assert await refused_reset(client, {"Host": host}, seeded, clock) == (
         403,
         10000,
         f"Host {shown!r} is not allowed (DNS rebinding protection): to reach the server by "
         f"this name, start it with --allow-host {shown}",
     )
-    await untouched(seeded, clock)
 
 
 def test_allowed_hosts_add_names_domains_or_any_name() -> None:
@@ -321,9 +328,13 @@ async def test_the_any_interface_server_refuses_a_rebound_name(
     client = await aiohttp_client(create_app(seeded, host="0.0.0.0"))
     lan = {"Host": "192.168.1.20:8787"}
     assert (await client.get("/__emulator/health", headers=lan)).status == 200
-    response = await client.post("/__emulator/reset", headers={"Host": "evil.example:8787"})
-    assert (await refusal(response))[:2] == (403, 10000)
-    await untouched(seeded, clock)
+    rebound = {"Host": "evil.example:8787"}
+    assert await refused_reset(client, rebound, seeded, clock) == (
+        403,
+        10000,
+        "Host 'evil.example' is not allowed (DNS rebinding protection): to reach the server by "
+        "this name, start it with --allow-host evil.example",
+    )
 
 
 def test_loopback_means_this_machine_only() -> None:
