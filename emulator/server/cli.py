@@ -13,7 +13,9 @@ The server owns its folder (``emulator.ownership``): the lock file records its p
 so a second server refuses and the data commands send their requests here.
 
 The server runs on an ``OffsetClock`` (wall time, movable and freezable through
-``/__emulator/clock``).
+``/__emulator/clock``). Web pages of other origins, and requests naming a host it does not
+answer to (DNS rebinding), are refused: see ``emulator.server.browser_guard`` and
+``--allow-host``.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import ipaddress
 import logging
 import os
 import signal
@@ -37,6 +38,7 @@ from aiohttp.http_exceptions import ContentEncodingError
 from emulator.core import BindingKind, Emulator
 from emulator.server import constants as c
 from emulator.server.app import create_app
+from emulator.server.browser_guard import ANY_HOST, is_loopback
 from emulator.server.protocol import EnvelopeAppRunner
 from emulator.server.startup import (
     AppliedMigrations,
@@ -112,6 +114,16 @@ def add_serve_command(commands: argparse._SubParsersAction[Any]) -> None:
         metavar="TOKEN",
         help=f"require 'Authorization: Bearer TOKEN' (default: ${TOKEN_ENV}, else none)",
     )
+    serve.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also answer requests whose Host header is NAME, e.g. a container's or a "
+        "tunnel's name; repeatable; '.example.com' allows it and its subdomains, "
+        f"'{ANY_HOST}' any name (default: localhost, *.localhost, loopback addresses and "
+        "--host; any IP address too when --host is not loopback)",
+    )
     serve.add_argument("--quiet", action="store_true", help="no per-request log lines")
     serve.set_defaults(run=run_serve)
 
@@ -158,15 +170,6 @@ def _not_a_body_decoding_error(record: logging.LogRecord) -> bool:
     return not isinstance(exc, ContentEncodingError)
 
 
-def _exposed(host: str) -> bool:
-    if host == "localhost":
-        return False
-    try:
-        return not ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return True  # a host name: it may resolve to a public interface
-
-
 def _describe(
     emulator: Emulator, url: str, migrations: list[AppliedMigrations], out: TextIO
 ) -> None:
@@ -185,7 +188,9 @@ def _describe(
 async def _serve(
     args: argparse.Namespace, emulator: Emulator, migrations: list[AppliedMigrations]
 ) -> None:
-    app = create_app(emulator, api_token=args.api_token)
+    app = create_app(
+        emulator, api_token=args.api_token, host=args.host, allowed_hosts=args.allow_host
+    )
     runner, url = await start_server(app, args.host, args.port)
     if emulator.owner_lock is not None:
         emulator.owner_lock.announce(url)  # data commands on this folder come here
@@ -232,7 +237,7 @@ def run_serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING if args.quiet else logging.INFO)
     logging.getLogger("aiohttp.server").addFilter(_not_a_body_decoding_error)
-    if _exposed(args.host):
+    if not is_loopback(args.host):  # a host name may resolve to a public interface
         print(
             f"WARNING: listening on {args.host}: anyone who can reach this machine can read "
             "and change the emulator's data."

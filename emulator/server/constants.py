@@ -36,6 +36,13 @@ CODE_NO_ROUTE: Final = 7000
 MSG_NO_ROUTE: Final = "No route for that URI"
 CODE_METHOD_NOT_ALLOWED: Final = 7001  # chosen
 MSG_METHOD_NOT_ALLOWED: Final = "Method not allowed for this endpoint ({} {})"
+# 403 with 10000 (observed: Cloudflare's answer to a caller that may not do this) for what
+# a browser sends on another site's behalf (emulator.server.browser_guard); texts chosen.
+MSG_CROSS_ORIGIN: Final = "Cross-origin request refused: Origin {!r} is not this server ({})"
+MSG_HOST_NOT_ALLOWED: Final = (
+    "Host {0!r} is not allowed (DNS rebinding protection): to reach the server by this "
+    "name, start it with --allow-host {0}"
+)
 CODE_INTERNAL: Final = 10002  # chosen; only for bugs, never for bad input
 MSG_INTERNAL: Final = "Internal error"
 

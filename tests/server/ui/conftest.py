@@ -52,7 +52,13 @@ def _unavailable(reason: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
+def chromium_args() -> list[str]:
+    """The browser's command line; a module overrides this fixture to add to it."""
+    return CHROMIUM_ARGS
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_args: list[str]) -> Iterator[Browser]:
     """Debian's chromium, headless, through Playwright (skips where none can be had).
 
     One per test module, not per session: Playwright's sync API keeps an event loop
@@ -67,7 +73,7 @@ def browser() -> Iterator[Browser]:
         _unavailable("no chromium browser on PATH (apt-get install chromium)")
     assert executable is not None
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        launched = playwright.chromium.launch(executable_path=executable, args=chromium_args)
         yield launched
         launched.close()
 
