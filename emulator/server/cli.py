@@ -205,6 +205,7 @@ async def _serve(
     _describe(emulator, url, migrations, out)
     auth = "Bearer token required" if args.api_token else "any token accepted"
     print(f"  auth: {auth}; admin routes at {url}{c.ADMIN_PREFIX}/", file=out)
+    print(f"  inspector: open {url}/ in a browser", file=out)
     print("Press Ctrl-C to stop.", file=out, flush=True)
     try:
         await stop.wait()

@@ -75,6 +75,7 @@ def test_readiness_is_the_first_line_then_it_logs_requests_and_stops_on_sigterm(
     banner = "\n".join(server.banner())
     assert "state: in memory (gone when the server stops)" in banner
     assert "auth: any token accepted" in banner
+    assert "  inspector: open http://127.0.0.1:" in banner
     list(sdk(server.url).kv.namespaces.list(account_id=ACCOUNT))
     assert server.stop(signal.SIGTERM) == 0
     assert server.rest() == "Stopped."
