@@ -77,6 +77,10 @@ class Shape:
     limited: bool = False
     targets: WriteTargets = field(default_factory=WriteTargets)
     written_tables: frozenset[str] = frozenset()
+    #: Where each rowid lookup's key comes from, when loaded just before it: the bound
+    #: parameter's number, or 0 for a NULL constant. A key that is not an integer skips
+    #: the lookup, which then reads nothing.
+    rowid_keys: tuple[int, ...] = ()
 
 
 def _segments(program: Sequence[ExplainRow]) -> list[list[ExplainRow]]:
@@ -141,7 +145,9 @@ class _Reader:
         self.range_seeks: set[int] = set()
         self.stepped: set[int] = set()
         self.aggregates: list[str] = []
-        self.previous_opcode = ""
+        #: The instruction before the one being read.
+        self.previous: ExplainRow | None = None
+        self.rowid_keys: list[int] = []
         self.last_ephemeral: int | None = None
 
     def read(self, program: Sequence[ExplainRow]) -> None:
@@ -157,11 +163,12 @@ class _Reader:
             ) or fk_guard[0] < row.addr < fk_guard[1]
             self._instruction(row, skipped)
             previous = row
-            self.previous_opcode = row.opcode
+            self.previous = row
             if skipped and row.opcode in ("Next", "Prev"):
                 self.stepped.discard(row.p1)  # min()/max(): the loop stops at its first row
         self.shape.counted_roots = tuple(self.counted)
         self.shape.seek_roots = tuple(self.seek_roots)
+        self.shape.rowid_keys = tuple(self.rowid_keys)
         self.shape.range_loops = len(self.range_seeks & self.stepped & self.cursors.bounded)
         self.shape.index_loops = len(self.range_seeks & self.stepped)
         self.shape.counts_only = len(self.aggregates) == 1 and self.aggregates[0] == "count"
@@ -174,12 +181,21 @@ class _Reader:
             if not skipped:
                 self._loop(row)
         elif opcode in ("SeekRowid", "NotExists") and p1 in btree:
-            if self.previous_opcode == "IdxRowid" and shape.kind == "insert":
+            if (
+                self.previous is not None
+                and self.previous.opcode == "IdxRowid"
+                and shape.kind == "insert"
+            ):
                 # The row a UNIQUE index conflicts with: read only on a conflict.
                 shape.conflict_seeks += 1
                 return
             shape.rowid_seeks += 1
             self.seek_roots.append(btree[p1][0])
+            loaded = self.previous
+            if loaded is not None and loaded.opcode == "Variable" and loaded.p2 == row.p3:
+                self.rowid_keys.append(loaded.p1)
+            elif loaded is not None and loaded.opcode == "Null" and loaded.p2 == row.p3:
+                self.rowid_keys.append(0)
         elif opcode in _RANGE_SEEKS and p1 in btree:
             shape.index_seeks += 1
             self.range_seeks.add(p1)

@@ -19,6 +19,7 @@ of the same request could change what they report.
 
 from __future__ import annotations
 
+import math
 import time
 import weakref
 from collections import OrderedDict
@@ -224,6 +225,15 @@ class Metering:
         shape = self._shapes.get((piece.sql, engine.schema_epoch))
         if shape is None:
             shape = self._shape(piece.sql, kind, params)
+        # A REPLACE keyed by a UNIQUE index reads each row it replaces, which only the
+        # tables' growth tells (one count(*) of each target before and after).
+        replace_targets = (
+            sorted(shape.targets.inserted)
+            if shape.replaces and shape.conflict_seeks and not shape.rowid_seeks
+            else []
+        )
+        catalog = engine.catalog
+        rows_before = sum(catalog.row_count(table) for table in replace_targets)
         events: list[tuple[int, str, int]] = []
         self.events = events
         self._full_scan_steps = 0
@@ -243,9 +253,14 @@ class Metering:
         if len(rows) == 1 and rows[0] and type(rows[0][0]) is int:
             counted = rows[0][0]
         total = engine.total_changes()
+        replaced = None
+        if replace_targets:
+            grown = sum(catalog.row_count(table) for table in replace_targets) - rows_before
+            inserts = sum(1 for event in events if event[0] == apsw.SQLITE_INSERT)
+            replaced = max(0, inserts - grown)
         activity = (
             self._full_scan_steps, len(rows), events, engine.statement_changes(),
-            total - total_before, counted,
+            total - total_before, counted, replaced, _skipped_seeks(shape, params),
         )  # fmt: skip
         estimate = partial(_estimate, shape, activity, engine.catalog)
         if shape.counted_roots or shape.nested_scans:
@@ -335,6 +350,39 @@ def _top_level_limit(items: list[Token]) -> bool:
     return False
 
 
+def _skipped_seeks(shape: row_counts.Shape, params: Sequence[Param]) -> int:
+    # A lone rowid lookup whose key is not an integer after numeric affinity (NULL, 'abc',
+    # 1.5, a blob) jumps past its seek: SQLite's SeekRowid reads nothing then.
+    if shape.rowid_seeks != 1 or len(shape.rowid_keys) != 1:
+        return 0
+    number = shape.rowid_keys[0]
+    if number == 0:
+        return 1
+    if number > len(params):
+        return 0
+    return 0 if _integer_valued(params[number - 1]) else 1
+
+
+def _integer_valued(value: Param) -> bool:
+    if isinstance(value, int):
+        return True
+    if isinstance(value, str):
+        text = value.strip()
+        if not text or "_" in text:
+            return False
+        try:
+            value = float(text)
+        except ValueError:
+            return False
+    # SQLite makes a REAL an integer only when it is whole and within 64 bits.
+    return (
+        isinstance(value, float)
+        and math.isfinite(value)
+        and value.is_integer()
+        and -(2**63) <= value < 2**63
+    )
+
+
 def _row_events(
     changes: list[tuple[int, str, int]], top_level: set[tuple[int, str]]
 ) -> list[row_counts.RowEvent]:
@@ -348,12 +396,12 @@ def _row_events(
 
 def _estimate(
     shape: row_counts.Shape,
-    activity: tuple[int, int, list[tuple[int, str, int]], int, int, int | None],
+    activity: tuple[int, int, list[tuple[int, str, int]], int, int, int | None, int | None, int],
     catalog: SchemaCatalog,
 ) -> tuple[int, int]:
-    steps, returned, changes, statement_changes, all_changes, counted = activity
+    steps, returned, changes, statement_changes, all_changes, counted, replaced, skipped = activity
     records = _row_events(changes, shape.targets.top_level)
     measured = row_counts.Activity(
-        steps, returned, records, statement_changes, all_changes, counted
+        steps, returned, records, statement_changes, all_changes, counted, replaced, skipped
     )
     return row_counts.estimate(shape, measured, catalog)

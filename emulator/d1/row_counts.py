@@ -77,6 +77,11 @@ class Activity:
     all_changes: int = 0
     #: The first value of the only row returned, when it is an integer (a count).
     counted: int | None = None
+    #: Rows a ``REPLACE`` removed through a UNIQUE index (the update hook does not report
+    #: them): its inserts less the target tables' growth. ``None`` when not measured.
+    replaced: int | None = None
+    #: Rowid lookups skipped because their key is not an integer (``WHERE id = NULL``).
+    skipped_seeks: int = 0
 
 
 class SchemaInfo(Protocol):
@@ -178,16 +183,38 @@ def _insert_reads(
         # (no rowid given) is taken to replace a row, one given a rowid to replace that row
         # in place (README).
         if shape.replaces and not shape.rowid_seeks:
-            reads += sum(1 for event in top if event.op == "INSERT")
+            inserts = sum(1 for event in top if event.op == "INSERT")
+            reads += inserts if activity.replaced is None else activity.replaced
         elif not shape.replaces:
             reads += sum(1 for event in top if event.op == "UPDATE")
     if shape.queues:  # INSERT ... SELECT from a recursive CTE: its queue, row by row
         reads += shape.queues * (sum(1 for event in top if event.op == "INSERT") + 1)
     if shape.returning:
-        reads += activity.rows
+        reads += _returned(activity)
         if shape.ephemeral_scans >= 2:  # multi-row VALUES staged in a temporary table
             reads += sum(1 for event in top if event.op == "INSERT")
     return reads
+
+
+def _returned(activity: Activity) -> int:
+    # RETURNING buffers its rows in a temporary table, rewound (one read) even when empty,
+    # then stepped once per further row.
+    return max(1, activity.rows)
+
+
+def _rowset_update(shape: Shape) -> bool:
+    # UPDATE ... RETURNING over a full scan: no index range, one scan, one rowid lookup
+    # per collected row.
+    return (
+        shape.kind == "update"
+        and shape.returning
+        and shape.scans == 1
+        and not shape.nested_scans
+        and shape.ephemeral_scans == 1
+        and shape.rowid_seeks == 1
+        and not shape.index_seeks
+        and not shape.sorts
+    )
 
 
 def _query_reads(shape: Shape, activity: Activity, top: list[RowEvent], scanned: int) -> int:
@@ -203,6 +230,11 @@ def _query_reads(shape: Shape, activity: Activity, top: list[RowEvent], scanned:
         # count() over one index range: the count is the entries matched (and a bounded
         # range reads the entry past them).
         return activity.counted + shape.range_loops
+    if _rowset_update(shape):
+        # Rows first collected in a temporary table (RETURNING turns off the one-pass
+        # UPDATE), then each looked up by rowid: that table is rewound even when empty.
+        changed = len(top)
+        return scanned + max(1, changed) + changed + _returned(activity)
     driver = scanned or (shape.ephemeral_rows if shape.ephemeral_scans else 0)
     reads = driver
     seeks = shape.rowid_seeks + shape.index_seeks
@@ -216,15 +248,18 @@ def _query_reads(shape: Shape, activity: Activity, top: list[RowEvent], scanned:
     elif seeks:
         found = activity.rows if shape.kind == "select" else len(top)
         past = 0 if shape.limited else shape.range_loops  # a LIMIT stops before the end
-        reads += max(seeks, found) + past if found else seeks - shape.missable_seeks
+        missed = shape.missable_seeks + activity.skipped_seeks
+        reads += max(seeks, found) + past if found else max(0, seeks - missed)
     if shape.sorts and not shape.aggregates and not shape.limited and shape.kind == "select":
         # An ORDER BY sorter is read once per row sorted: without a LIMIT, the rows returned
         # (with one, taken to be every row of the loop).
         reads += shape.sorts * activity.rows
     elif shape.sorts:
         reads += shape.sorts * max(1, driver or activity.rows)
-    if shape.vtab_steps or shape.returning:
+    if shape.vtab_steps:
         reads += activity.rows
+    if shape.returning:
+        reads += _returned(activity)
     if shape.queues:  # a recursive CTE rewinds its queue once per row, and once more
         reads += shape.queues * (activity.rows + 1)
     return reads

@@ -1,0 +1,87 @@
+"""``rows_read`` / ``rows_written`` of RETURNING, REPLACE and rowid lookups by a bound key.
+
+Each case is a statement, its parameters and the ``(rows_read, rows_written)`` that
+Miniflare 4.20260426 reported for it, run in order on one database (a session).
+"""
+
+from __future__ import annotations
+
+from typing import TypeAlias
+
+import pytest
+
+from emulator import D1Database
+from emulator.d1.binding import Param
+
+Step: TypeAlias = tuple[str, tuple[Param, ...], int, int]
+
+RETURNING_SETUP = (
+    "CREATE TABLE todos (id INTEGER PRIMARY KEY, owner TEXT NOT NULL, done INTEGER NOT NULL "
+    "DEFAULT 0); INSERT INTO todos (owner) VALUES ('ann'),('bob'),('ann');"
+)
+# RETURNING's buffer is rewound (one read) even when no row comes back; an UPDATE over a
+# scan collects its rows first, then looks each up by rowid.
+RETURNING: list[Step] = [
+    ("UPDATE todos SET done = 1 WHERE id = ? AND owner = ? RETURNING id, done", (3, "bob"), 2, 0),
+    ("UPDATE todos SET done = 1 WHERE id = ? RETURNING id", (99,), 2, 0),
+    ("UPDATE todos SET done = 1 WHERE owner = ? RETURNING id", ("zed",), 5, 0),
+    ("UPDATE todos SET done = 1 WHERE owner = ? RETURNING id", ("ann",), 9, 2),
+    ("DELETE FROM todos WHERE id = ? RETURNING id", (42,), 2, 0),
+    ("DELETE FROM todos WHERE id = ? RETURNING id", (2,), 2, 1),
+    ("INSERT OR IGNORE INTO todos (id, owner) VALUES (1, 'x') RETURNING id", (), 2, 0),
+    ("INSERT INTO todos (owner) VALUES ('q') RETURNING id", (), 1, 1),
+    ("INSERT INTO todos (owner) VALUES ('q'), ('r'), ('s') RETURNING id", (), 6, 3),
+    ("UPDATE todos SET done = 2 RETURNING id", (), 24, 6),
+]
+
+NULL_KEY_SETUP = (
+    "CREATE TABLE e (id INTEGER PRIMARY KEY, u TEXT); INSERT INTO e (u) VALUES ('a'),('b');"
+)
+# A key that is not an integer after numeric affinity skips the rowid lookup.
+NULL_KEY: list[Step] = [
+    ("SELECT * FROM e WHERE id = ?", (None,), 0, 0),
+    ("SELECT * FROM e WHERE id = ?", ("abc",), 0, 0),
+    ("SELECT * FROM e WHERE id = ?", ("2",), 1, 0),
+    ("SELECT * FROM e WHERE id = ?", (1.5,), 0, 0),
+    ("SELECT * FROM e WHERE id = ?", (7,), 1, 0),
+    ("UPDATE e SET u = 'z' WHERE id = ?", (None,), 0, 0),
+    ("DELETE FROM e WHERE id = ?", (None,), 0, 0),
+    ("SELECT * FROM e WHERE id = NULL", (), 0, 0),
+]
+
+REPLACE_SETUP = (
+    "CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT); "
+    "CREATE TABLE s (id TEXT PRIMARY KEY, user_id INT, exp INT); "
+    "CREATE INDEX s_user ON s(user_id); "
+    "CREATE TABLE u (id INTEGER PRIMARY KEY, email TEXT UNIQUE, name TEXT);"
+)
+# A REPLACE keyed by a UNIQUE index reads the row it replaces, and nothing for a new key.
+REPLACE: list[Step] = [
+    ("INSERT OR REPLACE INTO kv (k, v) VALUES (?, ?)", ("a", "1"), 0, 2),
+    ("INSERT OR REPLACE INTO kv (k, v) VALUES (?, ?)", ("a", "2"), 1, 2),
+    ("REPLACE INTO kv (k, v) VALUES (?, ?)", ("b", "1"), 0, 2),
+    ("REPLACE INTO kv (k, v) VALUES ('a', '3'), ('c', '1'), ('b', '2')", (), 2, 6),
+    ("INSERT OR REPLACE INTO s VALUES (?, ?, ?)", ("s1", 1, 10), 0, 3),
+    ("INSERT OR REPLACE INTO s VALUES (?, ?, ?)", ("s1", 2, 11), 1, 3),
+    ("INSERT OR REPLACE INTO u (email, name) VALUES (?, ?)", ("a@x", "A"), 0, 2),
+    ("INSERT OR REPLACE INTO u (email, name) VALUES (?, ?)", ("a@x", "B"), 1, 2),
+    ("INSERT OR REPLACE INTO u (id, email, name) VALUES (?, ?, ?)", (5, "b@x", "C"), 1, 2),
+    ("INSERT OR REPLACE INTO u (id, email, name) VALUES (?, ?, ?)", (5, "b@x", "D"), 1, 2),
+    ("SELECT count(*) n FROM kv", (), 3, 0),
+]
+
+
+@pytest.mark.parametrize(
+    ("setup", "steps"),
+    [(RETURNING_SETUP, RETURNING), (NULL_KEY_SETUP, NULL_KEY), (REPLACE_SETUP, REPLACE)],
+    ids=["returning", "non-integer-rowid-key", "replace"],
+)
+async def test_each_statement_reads_and_writes_what_miniflare_reported(
+    db: D1Database, setup: str, steps: list[Step]
+) -> None:
+    await db.exec(setup)
+    seen = []
+    for sql, params, _read, _written in steps:
+        meta = (await db.prepare(sql).bind(*params).run()).meta
+        seen.append((sql, params, meta["rows_read"], meta["rows_written"]))
+    assert seen == steps
