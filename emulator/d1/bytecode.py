@@ -65,6 +65,8 @@ class Shape:
     counts_only: bool = False
     #: The statement aggregates (``AggStep``): a sorter may feed GROUP BY.
     aggregates: int = 0
+    #: Sorters filled after aggregation (``ORDER BY`` over groups): one entry per group.
+    group_sorts: int = 0
     #: An INSERT's lookups of the row a UNIQUE index conflicts with (upsert, REPLACE).
     conflict_seeks: int = 0
     #: ``INSERT OR REPLACE`` / ``REPLACE INTO``.
@@ -149,6 +151,8 @@ class _Reader:
         self.previous: ExplainRow | None = None
         self.rowid_keys: list[int] = []
         self.last_ephemeral: int | None = None
+        self.finalized = False
+        self.group_sorters: set[int] = set()
 
     def read(self, program: Sequence[ExplainRow]) -> None:
         previous: ExplainRow | None = None
@@ -207,8 +211,16 @@ class _Reader:
             self.aggregates.append(str(row.p4).split("(")[0])
         elif opcode in ("IdxInsert", "Insert") and p1 in self.cursors.ephemeral:
             self.ephemeral_inserts[p1] = self.ephemeral_inserts.get(p1, 0) + 1
+            if self.finalized:
+                self.group_sorters.add(p1)
+        elif opcode == "SorterInsert" and self.finalized:
+            self.group_sorters.add(p1)
+        elif opcode == "AggFinal":
+            self.finalized = True
         elif opcode in ("SorterSort", "Sort"):
             shape.sorts += 1
+            if p1 in self.group_sorters:
+                shape.group_sorts += 1
         elif opcode == "VNext":
             shape.vtab_steps += 1
         elif opcode == "Count" and p1 in btree:

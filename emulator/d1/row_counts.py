@@ -255,7 +255,14 @@ def _query_reads(shape: Shape, activity: Activity, top: list[RowEvent], scanned:
         # (with one, taken to be every row of the loop).
         reads += shape.sorts * activity.rows
     elif shape.sorts:
-        reads += shape.sorts * max(1, driver or activity.rows)
+        sorts = shape.sorts
+        if shape.group_sorts and not shape.limited and shape.kind == "select":
+            # ORDER BY over GROUP BY's groups: its sorter holds one entry per group (and is
+            # rewound even when empty).
+            sorts -= shape.group_sorts
+            reads += shape.group_sorts * max(1, activity.rows)
+        if sorts:
+            reads += sorts * max(1, driver or activity.rows)
     if shape.vtab_steps:
         reads += activity.rows
     if shape.returning:

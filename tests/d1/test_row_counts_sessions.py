@@ -1,4 +1,5 @@
-"""``rows_read`` / ``rows_written`` of RETURNING, REPLACE and rowid lookups by a bound key.
+"""``rows_read`` / ``rows_written`` of RETURNING, REPLACE, rowid lookups by a bound key and
+ORDER BY over GROUP BY's groups.
 
 Each case is a statement, its parameters and the ``(rows_read, rows_written)`` that
 Miniflare 4.20260426 reported for it, run in order on one database (a session).
@@ -71,10 +72,55 @@ REPLACE: list[Step] = [
 ]
 
 
+GROUPS_SETUP = (
+    "CREATE TABLE orders (id INTEGER PRIMARY KEY, customer TEXT NOT NULL, status TEXT NOT NULL, "
+    "total INTEGER NOT NULL); CREATE INDEX orders_customer ON orders(customer); "
+    "INSERT INTO orders (customer, status, total) VALUES ('ann','paid',10),('bob','paid',20),"
+    "('ann','open',5),('cat','paid',7),('bob','open',1),('ann','paid',3),('dan','void',9),"
+    "('cat','open',4);"
+)
+# GROUP BY through an index needs no sorter; ORDER BY over the groups sorts one entry per
+# group (its sorter is rewound, one read, even when there is no group).
+GROUPS: list[Step] = [
+    (
+        "SELECT customer, count(*) AS n, sum(total) AS spent FROM orders GROUP BY customer "
+        "ORDER BY spent DESC",
+        (),
+        12,
+        0,
+    ),
+    (
+        "SELECT customer, count(*) AS n FROM orders GROUP BY customer ORDER BY n DESC, customer",
+        (),
+        12,
+        0,
+    ),
+    ("SELECT status, count(*) AS n FROM orders GROUP BY status ORDER BY n DESC", (), 19, 0),
+    ("SELECT status, sum(total) AS t FROM orders GROUP BY status ORDER BY status", (), 16, 0),
+    (
+        "SELECT customer, max(total) AS m FROM orders GROUP BY customer HAVING m > 6 ORDER BY m",
+        (),
+        12,
+        0,
+    ),
+    (
+        "SELECT customer, count(*) AS n FROM orders WHERE total > 100 GROUP BY customer ORDER BY n",
+        (),
+        9,
+        0,
+    ),
+]
+
+
 @pytest.mark.parametrize(
     ("setup", "steps"),
-    [(RETURNING_SETUP, RETURNING), (NULL_KEY_SETUP, NULL_KEY), (REPLACE_SETUP, REPLACE)],
-    ids=["returning", "non-integer-rowid-key", "replace"],
+    [
+        (RETURNING_SETUP, RETURNING),
+        (NULL_KEY_SETUP, NULL_KEY),
+        (REPLACE_SETUP, REPLACE),
+        (GROUPS_SETUP, GROUPS),
+    ],
+    ids=["returning", "non-integer-rowid-key", "replace", "order-by-groups"],
 )
 async def test_each_statement_reads_and_writes_what_miniflare_reported(
     db: D1Database, setup: str, steps: list[Step]
