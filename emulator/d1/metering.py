@@ -19,7 +19,6 @@ of the same request could change what they report.
 
 from __future__ import annotations
 
-import math
 import time
 import weakref
 from collections import OrderedDict
@@ -260,7 +259,7 @@ class Metering:
             replaced = max(0, inserts - grown)
         activity = (
             self._full_scan_steps, len(rows), events, engine.statement_changes(),
-            total - total_before, counted, replaced, _skipped_seeks(shape, params),
+            total - total_before, counted, replaced, row_counts.skipped_seeks(shape, params),
         )  # fmt: skip
         estimate = partial(_estimate, shape, activity, engine.catalog)
         if shape.counted_roots or shape.nested_scans:
@@ -348,39 +347,6 @@ def _top_level_limit(items: list[Token]) -> bool:
         elif depth == 0 and token.upper == "LIMIT":
             return True
     return False
-
-
-def _skipped_seeks(shape: row_counts.Shape, params: Sequence[Param]) -> int:
-    # A lone rowid lookup whose key is not an integer after numeric affinity (NULL, 'abc',
-    # 1.5, a blob) jumps past its seek: SQLite's SeekRowid reads nothing then.
-    if shape.rowid_seeks != 1 or len(shape.rowid_keys) != 1:
-        return 0
-    number = shape.rowid_keys[0]
-    if number == 0:
-        return 1
-    if number > len(params):
-        return 0
-    return 0 if _integer_valued(params[number - 1]) else 1
-
-
-def _integer_valued(value: Param) -> bool:
-    if isinstance(value, int):
-        return True
-    if isinstance(value, str):
-        text = value.strip()
-        if not text or "_" in text:
-            return False
-        try:
-            value = float(text)
-        except ValueError:
-            return False
-    # SQLite makes a REAL an integer only when it is whole and within 64 bits.
-    return (
-        isinstance(value, float)
-        and math.isfinite(value)
-        and value.is_integer()
-        and -(2**63) <= value < 2**63
-    )
 
 
 def _row_events(

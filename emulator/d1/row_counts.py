@@ -16,7 +16,10 @@ Stock SQLite keeps no such counters, so the emulator rebuilds them from what it 
   and the number of rows returned;
 - the update hook's row changes (table, operation, rowid; a trigger's changes are told
   apart by the tables the authorizer saw the statement itself write), multiplied by the
-  table's indexes, plus one ``sqlite_sequence`` write per ``AUTOINCREMENT`` table.
+  table's indexes, plus one ``sqlite_sequence`` write per ``AUTOINCREMENT`` table;
+- for a ``REPLACE`` keyed by a UNIQUE index, the target tables' growth (the rows it
+  replaced are its inserts less that growth);
+- the bound parameters, for a lone rowid lookup whose key is not an integer (no seek).
 
 The result matches Miniflare for every statement of docs/d1.md#rows-read-and-written and
 for single-table statements generally (scans, lookups, ranges, ``IN`` lists, ``ORDER BY``,
@@ -26,10 +29,12 @@ joins, compound selects and DDL beyond ``CREATE``/``DROP`` are approximations.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final, NamedTuple, Protocol
 
+from emulator.d1.binding import Param
 from emulator.d1.bytecode import ExplainRow, Shape, shape_from_program
 
 __all__ = [
@@ -43,6 +48,7 @@ __all__ = [
     "ddl_rows",
     "estimate",
     "shape_from_program",
+    "skipped_seeks",
 ]
 
 DDL_KINDS: Final = frozenset(
@@ -291,6 +297,40 @@ def estimate(shape: Shape, activity: Activity, schema: SchemaInfo) -> tuple[int,
     if shape.kind == "insert":
         return reads + _insert_reads(shape, activity, schema, top, scanned), written
     return reads + _query_reads(shape, activity, top, scanned), written
+
+
+def skipped_seeks(shape: Shape, params: Sequence[Param]) -> int:
+    """Rowid lookups ``params`` make skip: 1 for a lone lookup keyed by a non-integer."""
+    # A lone rowid lookup whose key is not an integer after numeric affinity (NULL, 'abc',
+    # 1.5, a blob) jumps past its seek: SQLite's SeekRowid reads nothing then.
+    if shape.rowid_seeks != 1 or len(shape.rowid_keys) != 1:
+        return 0
+    number = shape.rowid_keys[0]
+    if number == 0:
+        return 1
+    if number > len(params):
+        return 0
+    return 0 if _integer_valued(params[number - 1]) else 1
+
+
+def _integer_valued(value: Param) -> bool:
+    if isinstance(value, int):
+        return True
+    if isinstance(value, str):
+        text = value.strip()
+        if not text or "_" in text:
+            return False
+        try:
+            value = float(text)
+        except ValueError:
+            return False
+    # SQLite makes a REAL an integer only when it is whole and within 64 bits.
+    return (
+        isinstance(value, float)
+        and math.isfinite(value)
+        and value.is_integer()
+        and -(2**63) <= value < 2**63
+    )
 
 
 def ddl_rows(
