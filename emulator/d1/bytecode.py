@@ -77,6 +77,9 @@ class Shape:
     never_loops: bool = False
     #: A top-level ``LIMIT``: a loop may stop before its range ends.
     limited: bool = False
+    #: A plain ``LIMIT n``'s value when literal, or the number of the parameter binding it.
+    limit_literal: int | None = None
+    limit_param: int | None = None
     targets: WriteTargets = field(default_factory=WriteTargets)
     written_tables: frozenset[str] = frozenset()
     #: Where each rowid lookup's key comes from, when loaded just before it: the bound

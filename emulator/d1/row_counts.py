@@ -29,12 +29,10 @@ joins, compound selects and DDL beyond ``CREATE``/``DROP`` are approximations.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final, NamedTuple, Protocol
 
-from emulator.d1.binding import Param
 from emulator.d1.bytecode import ExplainRow, Shape, shape_from_program
 
 __all__ = [
@@ -48,7 +46,6 @@ __all__ = [
     "ddl_rows",
     "estimate",
     "shape_from_program",
-    "skipped_seeks",
 ]
 
 DDL_KINDS: Final = frozenset(
@@ -88,6 +85,8 @@ class Activity:
     replaced: int | None = None
     #: Rowid lookups skipped because their key is not an integer (``WHERE id = NULL``).
     skipped_seeks: int = 0
+    #: The value of a plain top-level ``LIMIT n``, when known.
+    limit: int | None = None
 
 
 class SchemaInfo(Protocol):
@@ -223,6 +222,11 @@ def _rowset_update(shape: Shape) -> bool:
     )
 
 
+def _complete(shape: Shape, activity: Activity) -> bool:
+    # No LIMIT, or fewer rows than the LIMIT came back: every row the loops found was used.
+    return not shape.limited or (activity.limit is not None and activity.rows < activity.limit)
+
+
 def _query_reads(shape: Shape, activity: Activity, top: list[RowEvent], scanned: int) -> int:
     # SELECT, UPDATE and DELETE: the driving loop, the lookups it makes, sorts, virtual
     # tables, RETURNING rows and recursive queues.
@@ -253,16 +257,24 @@ def _query_reads(shape: Shape, activity: Activity, top: list[RowEvent], scanned:
         reads += seeks * driver  # one lookup per row of the driving loop
     elif seeks:
         found = activity.rows if shape.kind == "select" else len(top)
-        past = 0 if shape.limited else shape.range_loops  # a LIMIT stops before the end
+        # A LIMIT stops the range before its end, unless a sorter takes every row first or
+        # fewer rows than the LIMIT came back.
+        stopped = shape.limited and not shape.sorts and not _complete(shape, activity)
+        past = 0 if stopped else shape.range_loops
         missed = shape.missable_seeks + activity.skipped_seeks
         reads += max(seeks, found) + past if found else max(0, seeks - missed)
-    if shape.sorts and not shape.aggregates and not shape.limited and shape.kind == "select":
+    complete = _complete(shape, activity)
+    if shape.sorts and not shape.aggregates and shape.limited and complete:
+        # A sorter bounded by LIMIT reads each row it holds (and what it drops past the
+        # LIMIT): here the rows returned; it is rewound even when empty.
+        reads += shape.sorts * max(1, activity.rows)
+    elif shape.sorts and not shape.aggregates and complete and shape.kind == "select":
         # An ORDER BY sorter is read once per row sorted: without a LIMIT, the rows returned
-        # (with one, taken to be every row of the loop).
-        reads += shape.sorts * activity.rows
+        # (with one, taken to be every row of the loop); it is rewound even when empty.
+        reads += shape.sorts * max(1, activity.rows)
     elif shape.sorts:
         sorts = shape.sorts
-        if shape.group_sorts and not shape.limited and shape.kind == "select":
+        if shape.group_sorts and complete and shape.kind == "select":
             # ORDER BY over GROUP BY's groups: its sorter holds one entry per group (and is
             # rewound even when empty).
             sorts -= shape.group_sorts
@@ -297,40 +309,6 @@ def estimate(shape: Shape, activity: Activity, schema: SchemaInfo) -> tuple[int,
     if shape.kind == "insert":
         return reads + _insert_reads(shape, activity, schema, top, scanned), written
     return reads + _query_reads(shape, activity, top, scanned), written
-
-
-def skipped_seeks(shape: Shape, params: Sequence[Param]) -> int:
-    """Rowid lookups ``params`` make skip: 1 for a lone lookup keyed by a non-integer."""
-    # A lone rowid lookup whose key is not an integer after numeric affinity (NULL, 'abc',
-    # 1.5, a blob) jumps past its seek: SQLite's SeekRowid reads nothing then.
-    if shape.rowid_seeks != 1 or len(shape.rowid_keys) != 1:
-        return 0
-    number = shape.rowid_keys[0]
-    if number == 0:
-        return 1
-    if number > len(params):
-        return 0
-    return 0 if _integer_valued(params[number - 1]) else 1
-
-
-def _integer_valued(value: Param) -> bool:
-    if isinstance(value, int):
-        return True
-    if isinstance(value, str):
-        text = value.strip()
-        if not text or "_" in text:
-            return False
-        try:
-            value = float(text)
-        except ValueError:
-            return False
-    # SQLite makes a REAL an integer only when it is whole and within 64 bits.
-    return (
-        isinstance(value, float)
-        and math.isfinite(value)
-        and value.is_integer()
-        and -(2**63) <= value < 2**63
-    )
 
 
 def ddl_rows(

@@ -1,5 +1,5 @@
 """``rows_read`` / ``rows_written`` of RETURNING, REPLACE, rowid lookups by a bound key and
-ORDER BY over GROUP BY's groups.
+ORDER BY over GROUP BY's groups, sorters under a LIMIT larger than what comes back.
 
 Each case is a statement, its parameters and the ``(rows_read, rows_written)`` that
 Miniflare 4.20260426 reported for it, run in order on one database (a session).
@@ -111,6 +111,25 @@ GROUPS: list[Step] = [
     ),
 ]
 
+LIMITS_SETUP = (
+    "CREATE TABLE tasks (id INTEGER PRIMARY KEY, owner TEXT NOT NULL, due TEXT, prio INTEGER); "
+    "CREATE INDEX tasks_owner ON tasks(owner); INSERT INTO tasks (owner, due, prio) VALUES "
+    "('ann','2025-01-10',2),('bob','2025-02-11',1),('ann','2025-03-12',3),"
+    "('cat','2025-04-13',1),('ann','2025-05-14',2),('bob','2025-06-15',5),"
+    "('dan','2025-07-16',4);"
+)
+# Fewer rows than the LIMIT: the sorter read each of them (rewound once when empty), and an
+# index range under a sorter runs to its end.
+LIMITS: list[Step] = [
+    ("SELECT * FROM tasks WHERE due < ? ORDER BY due LIMIT 5", ("2025-03-01",), 9, 0),
+    ("SELECT * FROM tasks WHERE due < ? ORDER BY due LIMIT ?", ("2025-05-01", 10), 11, 0),
+    ("SELECT id FROM tasks WHERE prio > 9 ORDER BY prio DESC LIMIT 3", (), 8, 0),
+    ("SELECT id FROM tasks WHERE prio > 9 ORDER BY prio DESC", (), 8, 0),
+    ("SELECT id, prio FROM tasks ORDER BY prio DESC LIMIT 20", (), 14, 0),
+    ("SELECT id FROM tasks WHERE owner = ? ORDER BY prio LIMIT 10", ("ann",), 7, 0),
+    ("SELECT owner, count(*) AS n FROM tasks GROUP BY owner ORDER BY n DESC LIMIT 10", (), 11, 0),
+]
+
 
 @pytest.mark.parametrize(
     ("setup", "steps"),
@@ -119,8 +138,9 @@ GROUPS: list[Step] = [
         (NULL_KEY_SETUP, NULL_KEY),
         (REPLACE_SETUP, REPLACE),
         (GROUPS_SETUP, GROUPS),
+        (LIMITS_SETUP, LIMITS),
     ],
-    ids=["returning", "non-integer-rowid-key", "replace", "order-by-groups"],
+    ids=["returning", "non-integer-rowid-key", "replace", "order-by-groups", "limits"],
 )
 async def test_each_statement_reads_and_writes_what_miniflare_reported(
     db: D1Database, setup: str, steps: list[Step]
