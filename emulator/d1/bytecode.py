@@ -67,6 +67,8 @@ class Shape:
     aggregates: int = 0
     #: Sorters filled after aggregation (``ORDER BY`` over groups): one entry per group.
     group_sorts: int = 0
+    #: Rowid lookups driven by a subquery's rows materialized once (``id IN (SELECT ...)``).
+    subquery_lookups: int = 0
     #: An INSERT's lookups of the row a UNIQUE index conflicts with (upsert, REPLACE).
     conflict_seeks: int = 0
     #: ``INSERT OR REPLACE`` / ``REPLACE INTO``.
@@ -155,6 +157,10 @@ class _Reader:
         self.rowid_keys: list[int] = []
         self.last_ephemeral: int | None = None
         self.finalized = False
+        #: Temporary tables filled inside a ``Once`` block, and the loop over one of them
+        #: that is running (its cursor and end address).
+        self.materialized: set[int] = set()
+        self.driving: tuple[int, int] | None = None
         self.group_sorters: set[int] = set()
 
     def read(self, program: Sequence[ExplainRow]) -> None:
@@ -198,6 +204,8 @@ class _Reader:
                 return
             shape.rowid_seeks += 1
             self.seek_roots.append(btree[p1][0])
+            if self.driving is not None and row.addr < self.driving[1]:
+                shape.subquery_lookups += 1
             loaded = self.previous
             if loaded is not None and loaded.opcode == "Variable" and loaded.p2 == row.p3:
                 self.rowid_keys.append(loaded.p1)
@@ -214,6 +222,8 @@ class _Reader:
             self.aggregates.append(str(row.p4).split("(")[0])
         elif opcode in ("IdxInsert", "Insert") and p1 in self.cursors.ephemeral:
             self.ephemeral_inserts[p1] = self.ephemeral_inserts.get(p1, 0) + 1
+            if any(start < row.addr < stop for start, stop in self.cursors.once_blocks):
+                self.materialized.add(p1)
             if self.finalized:
                 self.group_sorters.add(p1)
         elif opcode == "SorterInsert" and self.finalized:
@@ -246,6 +256,8 @@ class _Reader:
         elif row.p1 in cursors.queues and row.opcode == "Rewind":
             shape.queues += 1
         elif row.p1 in cursors.ephemeral:
+            if row.p1 in self.materialized:
+                self.driving = (row.p1, row.p2)
             shape.ephemeral_scans += 1
             shape.ephemeral_rows += self.ephemeral_inserts.get(row.p1, 0)
             self.last_ephemeral = self.ephemeral_inserts.get(row.p1, 0)

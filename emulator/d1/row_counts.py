@@ -222,6 +222,19 @@ def _rowset_update(shape: Shape) -> bool:
     )
 
 
+def _subquery_lookup(shape: Shape) -> bool:
+    # SELECT ... WHERE id IN (SELECT ... FROM one table scanned): nothing else loops.
+    return (
+        shape.kind == "select"
+        and shape.subquery_lookups == 1
+        and shape.rowid_seeks == 1
+        and shape.scans == 1
+        and shape.ephemeral_scans == 1
+        and not (shape.nested_scans or shape.index_seeks or shape.sorts or shape.aggregates)
+        and not (shape.counted_roots or shape.vtab_steps or shape.queues or shape.limited)
+    )
+
+
 def _complete(shape: Shape, activity: Activity) -> bool:
     # No LIMIT, or fewer rows than the LIMIT came back: every row the loops found was used.
     return not shape.limited or (activity.limit is not None and activity.rows < activity.limit)
@@ -245,6 +258,10 @@ def _query_reads(shape: Shape, activity: Activity, top: list[RowEvent], scanned:
         # UPDATE), then each looked up by rowid: that table is rewound even when empty.
         changed = len(top)
         return scanned + max(1, changed) + changed + _returned(activity)
+    if _subquery_lookup(shape):
+        # The subquery's scan fills a temporary index once; its values (rewound even when
+        # none) each look a row up, taken to be found (the rows returned).
+        return scanned + max(1, activity.rows) + activity.rows
     driver = scanned or (shape.ephemeral_rows if shape.ephemeral_scans else 0)
     reads = driver
     seeks = shape.rowid_seeks + shape.index_seeks

@@ -1,5 +1,6 @@
-"""``rows_read`` / ``rows_written`` of RETURNING, REPLACE, rowid lookups by a bound key and
-ORDER BY over GROUP BY's groups, sorters under a LIMIT larger than what comes back.
+"""``rows_read`` / ``rows_written`` of RETURNING, REPLACE, rowid lookups by a bound key,
+ORDER BY over GROUP BY's groups, sorters under a LIMIT larger than what comes back, and
+``id IN (SELECT ...)``.
 
 Each case is a statement, its parameters and the ``(rows_read, rows_written)`` that
 Miniflare 4.20260426 reported for it, run in order on one database (a session).
@@ -130,6 +131,32 @@ LIMITS: list[Step] = [
     ("SELECT owner, count(*) AS n FROM tasks GROUP BY owner ORDER BY n DESC LIMIT 10", (), 11, 0),
 ]
 
+IN_SUBQUERY_SETUP = (
+    "CREATE TABLE posts (id INTEGER PRIMARY KEY, title TEXT, views INTEGER); "
+    "CREATE TABLE tags (post_id INTEGER REFERENCES posts(id), tag TEXT); "
+    "INSERT INTO posts (title, views) VALUES ('a',5),('b',50),('c',7),('d',500),('e',1),('f',60); "
+    "INSERT INTO tags VALUES (1,'sql'),(2,'py'),(4,'sql'),(4,'py'),(6,'sql'),(1,'py');"
+)
+# The subquery's scan fills a temporary index once; each distinct value looks a post up.
+IN_SUBQUERY: list[Step] = [
+    (
+        "SELECT id, title FROM posts WHERE id IN (SELECT post_id FROM tags WHERE tag = ?)",
+        ("sql",),
+        12,
+        0,
+    ),
+    (
+        "SELECT id, title FROM posts WHERE id IN (SELECT post_id FROM tags WHERE tag = ?) "
+        "ORDER BY id",
+        ("py",),
+        12,
+        0,
+    ),
+    ("SELECT id FROM posts WHERE id IN (SELECT post_id FROM tags WHERE tag = ?)", ("none",), 7, 0),
+    ("SELECT title FROM posts WHERE id IN (SELECT id FROM posts WHERE views > 40)", (), 12, 0),
+    ("SELECT title FROM posts WHERE id IN (SELECT post_id FROM tags)", (), 14, 0),
+]
+
 
 @pytest.mark.parametrize(
     ("setup", "steps"),
@@ -139,8 +166,16 @@ LIMITS: list[Step] = [
         (REPLACE_SETUP, REPLACE),
         (GROUPS_SETUP, GROUPS),
         (LIMITS_SETUP, LIMITS),
+        (IN_SUBQUERY_SETUP, IN_SUBQUERY),
     ],
-    ids=["returning", "non-integer-rowid-key", "replace", "order-by-groups", "limits"],
+    ids=[
+        "returning",
+        "non-integer-rowid-key",
+        "replace",
+        "order-by-groups",
+        "limits",
+        "in-subquery",
+    ],
 )
 async def test_each_statement_reads_and_writes_what_miniflare_reported(
     db: D1Database, setup: str, steps: list[Step]
