@@ -65,6 +65,10 @@ class Shape:
     counts_only: bool = False
     #: The statement aggregates (``AggStep``): a sorter may feed GROUP BY.
     aggregates: int = 0
+    #: Sorters filled after aggregation (``ORDER BY`` over groups): one entry per group.
+    group_sorts: int = 0
+    #: Rowid lookups driven by a subquery's rows materialized once (``id IN (SELECT ...)``).
+    subquery_lookups: int = 0
     #: An INSERT's lookups of the row a UNIQUE index conflicts with (upsert, REPLACE).
     conflict_seeks: int = 0
     #: ``INSERT OR REPLACE`` / ``REPLACE INTO``.
@@ -75,8 +79,15 @@ class Shape:
     never_loops: bool = False
     #: A top-level ``LIMIT``: a loop may stop before its range ends.
     limited: bool = False
+    #: A plain ``LIMIT n``'s value when literal, or the number of the parameter binding it.
+    limit_literal: int | None = None
+    limit_param: int | None = None
     targets: WriteTargets = field(default_factory=WriteTargets)
     written_tables: frozenset[str] = frozenset()
+    #: Where each rowid lookup's key comes from, when loaded just before it: the bound
+    #: parameter's number, or 0 for a NULL constant. A key that is not an integer skips
+    #: the lookup, which then reads nothing.
+    rowid_keys: tuple[int, ...] = ()
 
 
 def _segments(program: Sequence[ExplainRow]) -> list[list[ExplainRow]]:
@@ -141,8 +152,16 @@ class _Reader:
         self.range_seeks: set[int] = set()
         self.stepped: set[int] = set()
         self.aggregates: list[str] = []
-        self.previous_opcode = ""
+        #: The instruction before the one being read.
+        self.previous: ExplainRow | None = None
+        self.rowid_keys: list[int] = []
         self.last_ephemeral: int | None = None
+        self.finalized = False
+        #: Temporary tables filled inside a ``Once`` block, and the loop over one of them
+        #: that is running (its cursor and end address).
+        self.materialized: set[int] = set()
+        self.driving: tuple[int, int] | None = None
+        self.group_sorters: set[int] = set()
 
     def read(self, program: Sequence[ExplainRow]) -> None:
         previous: ExplainRow | None = None
@@ -157,11 +176,12 @@ class _Reader:
             ) or fk_guard[0] < row.addr < fk_guard[1]
             self._instruction(row, skipped)
             previous = row
-            self.previous_opcode = row.opcode
+            self.previous = row
             if skipped and row.opcode in ("Next", "Prev"):
                 self.stepped.discard(row.p1)  # min()/max(): the loop stops at its first row
         self.shape.counted_roots = tuple(self.counted)
         self.shape.seek_roots = tuple(self.seek_roots)
+        self.shape.rowid_keys = tuple(self.rowid_keys)
         self.shape.range_loops = len(self.range_seeks & self.stepped & self.cursors.bounded)
         self.shape.index_loops = len(self.range_seeks & self.stepped)
         self.shape.counts_only = len(self.aggregates) == 1 and self.aggregates[0] == "count"
@@ -174,12 +194,23 @@ class _Reader:
             if not skipped:
                 self._loop(row)
         elif opcode in ("SeekRowid", "NotExists") and p1 in btree:
-            if self.previous_opcode == "IdxRowid" and shape.kind == "insert":
+            if (
+                self.previous is not None
+                and self.previous.opcode == "IdxRowid"
+                and shape.kind == "insert"
+            ):
                 # The row a UNIQUE index conflicts with: read only on a conflict.
                 shape.conflict_seeks += 1
                 return
             shape.rowid_seeks += 1
             self.seek_roots.append(btree[p1][0])
+            if self.driving is not None and row.addr < self.driving[1]:
+                shape.subquery_lookups += 1
+            loaded = self.previous
+            if loaded is not None and loaded.opcode == "Variable" and loaded.p2 == row.p3:
+                self.rowid_keys.append(loaded.p1)
+            elif loaded is not None and loaded.opcode == "Null" and loaded.p2 == row.p3:
+                self.rowid_keys.append(0)
         elif opcode in _RANGE_SEEKS and p1 in btree:
             shape.index_seeks += 1
             self.range_seeks.add(p1)
@@ -191,8 +222,18 @@ class _Reader:
             self.aggregates.append(str(row.p4).split("(")[0])
         elif opcode in ("IdxInsert", "Insert") and p1 in self.cursors.ephemeral:
             self.ephemeral_inserts[p1] = self.ephemeral_inserts.get(p1, 0) + 1
+            if any(start < row.addr < stop for start, stop in self.cursors.once_blocks):
+                self.materialized.add(p1)
+            if self.finalized:
+                self.group_sorters.add(p1)
+        elif opcode == "SorterInsert" and self.finalized:
+            self.group_sorters.add(p1)
+        elif opcode == "AggFinal":
+            self.finalized = True
         elif opcode in ("SorterSort", "Sort"):
             shape.sorts += 1
+            if p1 in self.group_sorters:
+                shape.group_sorts += 1
         elif opcode == "VNext":
             shape.vtab_steps += 1
         elif opcode == "Count" and p1 in btree:
@@ -215,6 +256,8 @@ class _Reader:
         elif row.p1 in cursors.queues and row.opcode == "Rewind":
             shape.queues += 1
         elif row.p1 in cursors.ephemeral:
+            if row.p1 in self.materialized:
+                self.driving = (row.p1, row.p2)
             shape.ephemeral_scans += 1
             shape.ephemeral_rows += self.ephemeral_inserts.get(row.p1, 0)
             self.last_ephemeral = self.ephemeral_inserts.get(row.p1, 0)

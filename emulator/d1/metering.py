@@ -31,6 +31,7 @@ import apsw
 from emulator.d1 import row_counts
 from emulator.d1.authorizer import WriteTargets
 from emulator.d1.binding import Param
+from emulator.d1.bound_values import limit_of, skipped_seeks
 from emulator.d1.metadata import MetaRecord
 from emulator.d1.planning import PiecePlan
 from emulator.d1.splitting import Token, tokens
@@ -224,6 +225,15 @@ class Metering:
         shape = self._shapes.get((piece.sql, engine.schema_epoch))
         if shape is None:
             shape = self._shape(piece.sql, kind, params)
+        # A REPLACE keyed by a UNIQUE index reads each row it replaces, which only the
+        # tables' growth tells (one count(*) of each target before and after).
+        replace_targets = (
+            sorted(shape.targets.inserted)
+            if shape.replaces and shape.conflict_seeks and not shape.rowid_seeks
+            else []
+        )
+        catalog = engine.catalog
+        rows_before = sum(catalog.row_count(table) for table in replace_targets)
         events: list[tuple[int, str, int]] = []
         self.events = events
         self._full_scan_steps = 0
@@ -243,9 +253,15 @@ class Metering:
         if len(rows) == 1 and rows[0] and type(rows[0][0]) is int:
             counted = rows[0][0]
         total = engine.total_changes()
+        replaced = None
+        if replace_targets:
+            grown = sum(catalog.row_count(table) for table in replace_targets) - rows_before
+            inserts = sum(1 for event in events if event[0] == apsw.SQLITE_INSERT)
+            replaced = max(0, inserts - grown)
         activity = (
             self._full_scan_steps, len(rows), events, engine.statement_changes(),
-            total - total_before, counted,
+            total - total_before, counted, replaced, skipped_seeks(shape, params),
+            limit_of(shape, params),
         )  # fmt: skip
         estimate = partial(_estimate, shape, activity, engine.catalog)
         if shape.counted_roots or shape.nested_scans:
@@ -280,7 +296,7 @@ class Metering:
         shape.replaces = any(token.upper == "REPLACE" for token in items[:3])
         shape.truncates = self._truncation(kind, [token.text for token in items])
         shape.never_loops = _never_loops(items)
-        shape.limited = _top_level_limit(items)
+        shape.limited, shape.limit_literal, shape.limit_param = _top_level_limit(items)
         self._shapes[key] = shape
         if len(self._shapes) > _SHAPE_CACHE_SIZE:
             self._shapes.popitem(last=False)
@@ -323,16 +339,31 @@ def _never_loops(items: list[Token]) -> bool:
     return False
 
 
-def _top_level_limit(items: list[Token]) -> bool:
+def _top_level_limit(items: list[Token]) -> tuple[bool, int | None, int | None]:
+    # Whether the statement has a top-level LIMIT and, for a plain "LIMIT n" (no OFFSET),
+    # its value when literal or the number of the parameter that binds it.
     depth = 0
-    for token in items:
+    highest = 0  # SQLite numbers a bare "?" one past the highest number used so far
+    for index, token in enumerate(items):
         if token.text == "(":
             depth += 1
         elif token.text == ")":
             depth -= 1
+        elif token.kind == "var":
+            highest = int(token.text[1:]) if token.text[1:].isdigit() else highest + 1
         elif depth == 0 and token.upper == "LIMIT":
-            return True
-    return False
+            rest = items[index + 1 :]
+            if len(rest) != 1 and not (len(rest) == 2 and rest[1].text == ";"):
+                return True, None, None
+            value = rest[0]
+            if value.kind == "num" and value.text.isdigit():
+                return True, int(value.text), None
+            if value.kind == "var" and value.text == "?":
+                return True, None, highest + 1
+            if value.kind == "var" and value.text[1:].isdigit():
+                return True, None, int(value.text[1:])
+            return True, None, None
+    return False, None, None
 
 
 def _row_events(
@@ -348,12 +379,14 @@ def _row_events(
 
 def _estimate(
     shape: row_counts.Shape,
-    activity: tuple[int, int, list[tuple[int, str, int]], int, int, int | None],
+    activity: tuple[
+        int, int, list[tuple[int, str, int]], int, int, int | None, int | None, int, int | None
+    ],
     catalog: SchemaCatalog,
 ) -> tuple[int, int]:
-    steps, returned, changes, statement_changes, all_changes, counted = activity
+    steps, returned, changes, own_changes, all_changes, counted, replaced, skipped, limit = activity
     records = _row_events(changes, shape.targets.top_level)
     measured = row_counts.Activity(
-        steps, returned, records, statement_changes, all_changes, counted
+        steps, returned, records, own_changes, all_changes, counted, replaced, skipped, limit
     )
     return row_counts.estimate(shape, measured, catalog)

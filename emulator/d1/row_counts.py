@@ -16,7 +16,10 @@ Stock SQLite keeps no such counters, so the emulator rebuilds them from what it 
   and the number of rows returned;
 - the update hook's row changes (table, operation, rowid; a trigger's changes are told
   apart by the tables the authorizer saw the statement itself write), multiplied by the
-  table's indexes, plus one ``sqlite_sequence`` write per ``AUTOINCREMENT`` table.
+  table's indexes, plus one ``sqlite_sequence`` write per ``AUTOINCREMENT`` table;
+- for a ``REPLACE`` keyed by a UNIQUE index, the target tables' growth (the rows it
+  replaced are its inserts less that growth);
+- the bound parameters, for a lone rowid lookup whose key is not an integer (no seek).
 
 The result matches Miniflare for every statement of docs/d1.md#rows-read-and-written and
 for single-table statements generally (scans, lookups, ranges, ``IN`` lists, ``ORDER BY``,
@@ -77,6 +80,13 @@ class Activity:
     all_changes: int = 0
     #: The first value of the only row returned, when it is an integer (a count).
     counted: int | None = None
+    #: Rows a ``REPLACE`` removed through a UNIQUE index (the update hook does not report
+    #: them): its inserts less the target tables' growth. ``None`` when not measured.
+    replaced: int | None = None
+    #: Rowid lookups skipped because their key is not an integer (``WHERE id = NULL``).
+    skipped_seeks: int = 0
+    #: The value of a plain top-level ``LIMIT n``, when known.
+    limit: int | None = None
 
 
 class SchemaInfo(Protocol):
@@ -178,16 +188,56 @@ def _insert_reads(
         # (no rowid given) is taken to replace a row, one given a rowid to replace that row
         # in place (README).
         if shape.replaces and not shape.rowid_seeks:
-            reads += sum(1 for event in top if event.op == "INSERT")
+            inserts = sum(1 for event in top if event.op == "INSERT")
+            reads += inserts if activity.replaced is None else activity.replaced
         elif not shape.replaces:
             reads += sum(1 for event in top if event.op == "UPDATE")
     if shape.queues:  # INSERT ... SELECT from a recursive CTE: its queue, row by row
         reads += shape.queues * (sum(1 for event in top if event.op == "INSERT") + 1)
     if shape.returning:
-        reads += activity.rows
+        reads += _returned(activity)
         if shape.ephemeral_scans >= 2:  # multi-row VALUES staged in a temporary table
             reads += sum(1 for event in top if event.op == "INSERT")
     return reads
+
+
+def _returned(activity: Activity) -> int:
+    # RETURNING buffers its rows in a temporary table, rewound (one read) even when empty,
+    # then stepped once per further row.
+    return max(1, activity.rows)
+
+
+def _rowset_update(shape: Shape) -> bool:
+    # UPDATE ... RETURNING over a full scan: no index range, one scan, one rowid lookup
+    # per collected row.
+    return (
+        shape.kind == "update"
+        and shape.returning
+        and shape.scans == 1
+        and not shape.nested_scans
+        and shape.ephemeral_scans == 1
+        and shape.rowid_seeks == 1
+        and not shape.index_seeks
+        and not shape.sorts
+    )
+
+
+def _subquery_lookup(shape: Shape) -> bool:
+    # SELECT ... WHERE id IN (SELECT ... FROM one table scanned): nothing else loops.
+    return (
+        shape.kind == "select"
+        and shape.subquery_lookups == 1
+        and shape.rowid_seeks == 1
+        and shape.scans == 1
+        and shape.ephemeral_scans == 1
+        and not (shape.nested_scans or shape.index_seeks or shape.sorts or shape.aggregates)
+        and not (shape.counted_roots or shape.vtab_steps or shape.queues or shape.limited)
+    )
+
+
+def _complete(shape: Shape, activity: Activity) -> bool:
+    # No LIMIT, or fewer rows than the LIMIT came back: every row the loops found was used.
+    return not shape.limited or (activity.limit is not None and activity.rows < activity.limit)
 
 
 def _query_reads(shape: Shape, activity: Activity, top: list[RowEvent], scanned: int) -> int:
@@ -203,6 +253,15 @@ def _query_reads(shape: Shape, activity: Activity, top: list[RowEvent], scanned:
         # count() over one index range: the count is the entries matched (and a bounded
         # range reads the entry past them).
         return activity.counted + shape.range_loops
+    if _rowset_update(shape):
+        # Rows first collected in a temporary table (RETURNING turns off the one-pass
+        # UPDATE), then each looked up by rowid: that table is rewound even when empty.
+        changed = len(top)
+        return scanned + max(1, changed) + changed + _returned(activity)
+    if _subquery_lookup(shape):
+        # The subquery's scan fills a temporary index once; its values (rewound even when
+        # none) each look a row up, taken to be found (the rows returned).
+        return scanned + max(1, activity.rows) + activity.rows
     driver = scanned or (shape.ephemeral_rows if shape.ephemeral_scans else 0)
     reads = driver
     seeks = shape.rowid_seeks + shape.index_seeks
@@ -215,16 +274,34 @@ def _query_reads(shape: Shape, activity: Activity, top: list[RowEvent], scanned:
         reads += seeks * driver  # one lookup per row of the driving loop
     elif seeks:
         found = activity.rows if shape.kind == "select" else len(top)
-        past = 0 if shape.limited else shape.range_loops  # a LIMIT stops before the end
-        reads += max(seeks, found) + past if found else seeks - shape.missable_seeks
-    if shape.sorts and not shape.aggregates and not shape.limited and shape.kind == "select":
+        # A LIMIT stops the range before its end, unless a sorter takes every row first or
+        # fewer rows than the LIMIT came back.
+        stopped = shape.limited and not shape.sorts and not _complete(shape, activity)
+        past = 0 if stopped else shape.range_loops
+        missed = shape.missable_seeks + activity.skipped_seeks
+        reads += max(seeks, found) + past if found else max(0, seeks - missed)
+    complete = _complete(shape, activity)
+    if shape.sorts and not shape.aggregates and shape.limited and complete:
+        # A sorter bounded by LIMIT reads each row it holds (and what it drops past the
+        # LIMIT): here the rows returned; it is rewound even when empty.
+        reads += shape.sorts * max(1, activity.rows)
+    elif shape.sorts and not shape.aggregates and complete and shape.kind == "select":
         # An ORDER BY sorter is read once per row sorted: without a LIMIT, the rows returned
-        # (with one, taken to be every row of the loop).
-        reads += shape.sorts * activity.rows
+        # (with one, taken to be every row of the loop); it is rewound even when empty.
+        reads += shape.sorts * max(1, activity.rows)
     elif shape.sorts:
-        reads += shape.sorts * max(1, driver or activity.rows)
-    if shape.vtab_steps or shape.returning:
+        sorts = shape.sorts
+        if shape.group_sorts and complete and shape.kind == "select":
+            # ORDER BY over GROUP BY's groups: its sorter holds one entry per group (and is
+            # rewound even when empty).
+            sorts -= shape.group_sorts
+            reads += shape.group_sorts * max(1, activity.rows)
+        if sorts:
+            reads += sorts * max(1, driver or activity.rows)
+    if shape.vtab_steps:
         reads += activity.rows
+    if shape.returning:
+        reads += _returned(activity)
     if shape.queues:  # a recursive CTE rewinds its queue once per row, and once more
         reads += shape.queues * (activity.rows + 1)
     return reads
