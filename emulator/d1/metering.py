@@ -225,15 +225,6 @@ class Metering:
         shape = self._shapes.get((piece.sql, engine.schema_epoch))
         if shape is None:
             shape = self._shape(piece.sql, kind, params)
-        # A REPLACE keyed by a UNIQUE index reads each row it replaces, which only the
-        # tables' growth tells (one count(*) of each target before and after).
-        replace_targets = (
-            sorted(shape.targets.inserted)
-            if shape.replaces and shape.conflict_seeks and not shape.rowid_seeks
-            else []
-        )
-        catalog = engine.catalog
-        rows_before = sum(catalog.row_count(table) for table in replace_targets)
         events: list[tuple[int, str, int]] = []
         self.events = events
         self._full_scan_steps = 0
@@ -253,14 +244,9 @@ class Metering:
         if len(rows) == 1 and rows[0] and type(rows[0][0]) is int:
             counted = rows[0][0]
         total = engine.total_changes()
-        replaced = None
-        if replace_targets:
-            grown = sum(catalog.row_count(table) for table in replace_targets) - rows_before
-            inserts = sum(1 for event in events if event[0] == apsw.SQLITE_INSERT)
-            replaced = max(0, inserts - grown)
         activity = (
             self._full_scan_steps, len(rows), events, engine.statement_changes(),
-            total - total_before, counted, replaced, skipped_seeks(shape, params),
+            total - total_before, counted, skipped_seeks(shape, params),
             limit_of(shape, params),
         )  # fmt: skip
         estimate = partial(_estimate, shape, activity, engine.catalog)
@@ -379,14 +365,12 @@ def _row_events(
 
 def _estimate(
     shape: row_counts.Shape,
-    activity: tuple[
-        int, int, list[tuple[int, str, int]], int, int, int | None, int | None, int, int | None
-    ],
+    activity: tuple[int, int, list[tuple[int, str, int]], int, int, int | None, int, int | None],
     catalog: SchemaCatalog,
 ) -> tuple[int, int]:
-    steps, returned, changes, own_changes, all_changes, counted, replaced, skipped, limit = activity
+    steps, returned, changes, own_changes, all_changes, counted, skipped, limit = activity
     records = _row_events(changes, shape.targets.top_level)
     measured = row_counts.Activity(
-        steps, returned, records, own_changes, all_changes, counted, replaced, skipped, limit
+        steps, returned, records, own_changes, all_changes, counted, skipped, limit
     )
     return row_counts.estimate(shape, measured, catalog)

@@ -17,8 +17,6 @@ Stock SQLite keeps no such counters, so the emulator rebuilds them from what it 
 - the update hook's row changes (table, operation, rowid; a trigger's changes are told
   apart by the tables the authorizer saw the statement itself write), multiplied by the
   table's indexes, plus one ``sqlite_sequence`` write per ``AUTOINCREMENT`` table;
-- for a ``REPLACE`` keyed by a UNIQUE index, the target tables' growth (the rows it
-  replaced are its inserts less that growth);
 - the bound parameters, for a lone rowid lookup whose key is not an integer (no seek).
 
 The result matches Miniflare for every statement of docs/d1.md#rows-read-and-written and
@@ -80,9 +78,6 @@ class Activity:
     all_changes: int = 0
     #: The first value of the only row returned, when it is an integer (a count).
     counted: int | None = None
-    #: Rows a ``REPLACE`` removed through a UNIQUE index (the update hook does not report
-    #: them): its inserts less the target tables' growth. ``None`` when not measured.
-    replaced: int | None = None
     #: Rowid lookups skipped because their key is not an integer (``WHERE id = NULL``).
     skipped_seeks: int = 0
     #: The value of a plain top-level ``LIMIT n``, when known.
@@ -188,8 +183,7 @@ def _insert_reads(
         # (no rowid given) is taken to replace a row, one given a rowid to replace that row
         # in place (README).
         if shape.replaces and not shape.rowid_seeks:
-            inserts = sum(1 for event in top if event.op == "INSERT")
-            reads += inserts if activity.replaced is None else activity.replaced
+            reads += sum(1 for event in top if event.op == "INSERT")
         elif not shape.replaces:
             reads += sum(1 for event in top if event.op == "UPDATE")
     if shape.queues:  # INSERT ... SELECT from a recursive CTE: its queue, row by row
