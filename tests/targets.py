@@ -17,14 +17,12 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import signal
 import socket
-import subprocess
-import sys
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import IO, Any
+from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 import pytest
@@ -33,12 +31,11 @@ from emulator import KVEntry, ManualClock
 from emulator.kv.seeding import SeedValue, seed_writes
 from emulator.kv.validation import encode_key, not_string
 from emulator.remote import RemoteD1Database, RemoteKVNamespace, connect
-from emulator.server.cli import READY_PREFIX
+from tests.server import processes
 
 TARGETS = ("emulator", "remote")
 ACCOUNT = "0123456789abcdef0123456789abcdef"
 TOKEN = "remote-target-token"
-STARTUP_LINES = 50
 LARGE_VALUE = 1024 * 1024
 
 
@@ -126,51 +123,26 @@ class Serve:
         return self.admin.request(method, path, **options)
 
 
-def _read_ready_line(process: subprocess.Popen[str], errors: IO[bytes]) -> str:
-    assert process.stdout is not None
-    for _ in range(STARTUP_LINES):
-        line = process.stdout.readline()
-        if not line:
-            break
-        if line.startswith(READY_PREFIX):
-            return line.removeprefix(READY_PREFIX).strip()
-    process.kill()
-    process.wait()
-    errors.seek(0)
-    raise RuntimeError(f"serve did not start: {errors.read().decode(errors='replace')}")
-
-
 @pytest.fixture(scope="session")
-def serve() -> Iterator[Serve]:
+def serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serve]:
     """One ``python -m emulator serve --port 0`` for the whole test session."""
-    command = [sys.executable, "-m", "emulator", "serve", "--port", "0", "--quiet"]
-    # stderr goes to a file: a pipe nobody reads could fill up and stall the server.
-    with (
-        tempfile.TemporaryFile() as errors,
-        subprocess.Popen(
-            [*command, "--api-token", TOKEN], stdout=subprocess.PIPE, stderr=errors, text=True
-        ) as process,
-    ):
+    process = processes.Serve(
+        "--port", "0", "--quiet", "--api-token", TOKEN, cwd=tmp_path_factory.mktemp("serve")
+    )
+    try:
+        origin = process.url.removesuffix("/client/v4")
+        admin = AdminClient(origin)
         try:
-            url = _read_ready_line(process, errors)
-            origin = url.removesuffix("/client/v4")
-            admin = AdminClient(origin)
-            try:
-                root = f"/client/v4/accounts/{ACCOUNT}"
-                kv = admin.request(
-                    "POST", f"{root}/storage/kv/namespaces", json_body={"title": "suite"}
-                )
-                db = admin.request("POST", f"{root}/d1/database", json_body={"name": "suite"})
-                yield Serve(url, admin, kv["id"], db["uuid"])
-            finally:
-                admin.close()
+            root = f"/client/v4/accounts/{ACCOUNT}"
+            kv = admin.request(
+                "POST", f"{root}/storage/kv/namespaces", json_body={"title": "suite"}
+            )
+            db = admin.request("POST", f"{root}/d1/database", json_body={"name": "suite"})
+            yield Serve(process.url, admin, kv["id"], db["uuid"])
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            admin.close()
+    finally:
+        process.stop(signal.SIGTERM)
 
 
 class RemoteClock:
