@@ -26,6 +26,7 @@ from emulator.errors import D1Error
 from emulator.kv import constants as kvc
 from emulator.server import constants as c
 from emulator.server.admin import clock_state
+from emulator.server.d1_api import database_record
 from emulator.server.envelope import ApiResponse, ok
 from emulator.server.errors import ApiError
 from emulator.server.kv_common import resolve_namespace, rest_key
@@ -151,10 +152,4 @@ class InspectorApi:
 
 
 def _database(call: Call) -> D1Database:
-    record = call.resource(
-        "d1",
-        "database",
-        malformed=(c.CODE_D1_BAD_REQUEST, c.MSG_D1_BAD_DATABASE_ID),
-        missing=(c.CODE_D1_NOT_FOUND, c.MSG_D1_NOT_FOUND),
-    )
-    return call.emulator.d1_database(record.id)
+    return call.emulator.d1_database(database_record(call).id)
