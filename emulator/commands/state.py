@@ -156,13 +156,12 @@ def open_state(args: argparse.Namespace) -> Iterator[State]:
     except StartupError as exc:
         raise CommandError(str(exc)) from None
     assert layout is not None
-    bindings = _registry_bindings(layout.root)
     owner = read_owner(layout.root)
     if owner is not None:
         if owner.url is None:
             raise CommandError(str(FolderInUseError(layout.root, owner)))
         with _http(owner.url, args.api_token) as transport:
-            yield State(transport, config, bindings, via=owner.url)
+            yield State(transport, config, _registry_bindings(layout.root), via=owner.url)
         return
     try:
         emulator = open_emulator(layout, config=config)
@@ -170,7 +169,11 @@ def open_state(args: argparse.Namespace) -> Iterator[State]:
         raise CommandError(str(exc)) from None
     try:
         api = RestApi(emulator)
-        yield State(api.handle_sync, config, _registry_bindings(layout.root) or bindings)
+        # The open emulator holds the registry, and the bindings the config just added.
+        bindings: dict[tuple[str, str], str] = {
+            (record.kind, record.name): record.id for record in emulator.records()
+        }
+        yield State(api.handle_sync, config, bindings)
     finally:
         emulator.close()
 
