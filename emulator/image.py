@@ -55,8 +55,9 @@ def restore_image(emulator: Emulator, image: EmulatorImage) -> None:
     """
     if emulator.persist_to is not None:
         raise ValueError("an image can only be restored into an in-memory Emulator")
+    known = {r.name: r for r in emulator.records()}
     for record in image.bindings:
-        current = next((r for r in emulator.records() if r.name == record.name), None)
+        current = known.get(record.name)
         if current is not None and current != record:
             raise ValueError(
                 f"binding {record.name!r} is {current.kind.upper()} {current.id!r} here but "
