@@ -187,13 +187,13 @@ class RemoteD1Database(RemoteResource):
             error = d1_failure(answer)
             if answer.code != _SQL_ERROR_CODE:
                 raise error
-            index = await self._failing_line(items, error) if len(items) > 1 else 0
+            index = await self._failing_line(items) if len(items) > 1 else 0
             number, text = lines[index]
             message = D1_EXEC_ERROR.format(number, text.rstrip("\r"), reason(error))
             raise D1Error(message, status=answer.status) from error
         return D1ExecResult(count=len(lines), duration=(time.perf_counter() - started) * 1000.0)
 
-    async def _failing_line(self, items: list[Item], error: D1Error) -> int:
+    async def _failing_line(self, items: list[Item]) -> int:
         """The index of the first item that fails, found without applying anything."""
         # Every probe ends in a statement that must fail, so no probe commits; a probe
         # failing with another error than the sentinel's failed within its prefix.
