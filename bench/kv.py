@@ -30,9 +30,8 @@ import time
 from collections.abc import Callable, Coroutine, Iterator
 from typing import Any
 
-import apsw
-
 from emulator import KVEntry, KVNamespace, ManualClock
+from emulator import _apsw as apsw
 
 SCHEMA = """
 CREATE TABLE kv_entries (

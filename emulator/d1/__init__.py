@@ -9,9 +9,9 @@ Module map (imports go down the list)::
     dbapi       the sqlite3-style adapter sqlite-utils runs on
     engine      requests: transactions, statements, errors
     metering    meta bookkeeping          metadata  MetaRecord       outcome  Outcome
-    row_counts  rows_read / rows_written  schema    schema facts     planning per-SQL plans
-    sqlite      the configured apsw connection
-    authorizer  workerd's SQL restrictions          compat    SQLite 3.47 behaviour
+    schema      schema facts              planning  per-SQL plans
+    sqlite      the configured connection (emulator._apsw: D1's SQLite, row counters)
+    authorizer  workerd's SQL restrictions          compat    UPDATE/DELETE ... LIMIT
     clockvfs    the emulator clock behind every time function
     splitting   statement splitting       binding   bind values      errors   D1 error texts
     constants   limits, messages, allow-lists

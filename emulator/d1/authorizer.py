@@ -15,13 +15,11 @@ engine therefore never lets a trusted statement into the D1 path's statement cac
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Final
 
-import apsw
-
+from emulator import _apsw as apsw
 from emulator.d1.constants import (
-    ABSENT_FUNCTIONS,
     ALLOWED_FUNCTIONS,
     ALLOWED_PRAGMAS,
     ALLOWED_VTAB_MODULES,
@@ -36,7 +34,7 @@ from emulator.d1.constants import (
     SQLITE_RESERVED_PREFIX,
 )
 
-__all__ = ["Authorizer", "Refusal", "WriteTargets", "is_allowed_name", "is_user_table"]
+__all__ = ["Authorizer", "Refusal", "is_allowed_name", "is_user_table"]
 
 OK: Final = apsw.SQLITE_OK
 DENY: Final = apsw.SQLITE_DENY
@@ -62,7 +60,6 @@ _SCHEMA_CHANGES: Final = frozenset(
         apsw.SQLITE_DROP_VTABLE, apsw.SQLITE_ALTER_TABLE, apsw.SQLITE_ANALYZE,
     }
 )  # fmt: skip
-_ROW_ACTIONS: Final = frozenset({apsw.SQLITE_INSERT, apsw.SQLITE_UPDATE, apsw.SQLITE_DELETE})
 _ALWAYS_ALLOWED: Final = frozenset({apsw.SQLITE_SELECT, apsw.SQLITE_RECURSIVE, apsw.SQLITE_ANALYZE})
 # kj's ``tryParseAs<int32_t>``: an optionally signed decimal, hexadecimal or octal number.
 _INTEGER: Final = re.compile(r"[+-]?(?:0[xX][0-9A-Fa-f]+|0[0-7]*|[1-9][0-9]*)")
@@ -127,22 +124,10 @@ class Refusal:
     transaction: bool = False
 
 
-@dataclass(slots=True)
-class WriteTargets:
-    """Tables a statement may write, seen while it is prepared (for ``meta.rows_*``)."""
-
-    inserted: set[str] = field(default_factory=set)
-    deleted: set[str] = field(default_factory=set)
-    updated_columns: dict[str, set[str]] = field(default_factory=dict)
-    #: ``(action, table)`` written by the statement itself rather than by a trigger: the
-    #: update hook does not tell a trigger's row changes apart, these do.
-    top_level: set[tuple[int, str]] = field(default_factory=set)
-
-
 class Authorizer:
     """The connection's authorizer callback (``apsw.Connection.authorizer``)."""
 
-    __slots__ = ("refusal", "schema_epoch", "targets", "trusted")
+    __slots__ = ("refusal", "schema_epoch", "trusted")
 
     def __init__(self) -> None:
         self.trusted = False
@@ -150,7 +135,6 @@ class Authorizer:
         self.refusal: Refusal | None = None
         #: Bumped whenever a schema-changing statement is prepared (caches key on it).
         self.schema_epoch = 0
-        self.targets: WriteTargets | None = None
 
     def __call__(
         self,
@@ -162,25 +146,9 @@ class Authorizer:
     ) -> int:
         if action in _SCHEMA_CHANGES:
             self.schema_epoch += 1
-        if self.targets is not None:
-            self._record_target(action, param1, param2, trigger)
         if self.trusted:
             return OK
         return OK if self._allowed(action, param1, param2, database) else DENY
-
-    def _record_target(
-        self, action: int, param1: str | None, param2: str | None, trigger: str | None
-    ) -> None:
-        targets = self.targets
-        assert targets is not None
-        if trigger is None and param1 and action in _ROW_ACTIONS:
-            targets.top_level.add((action, param1))
-        if action == apsw.SQLITE_INSERT and param1:
-            targets.inserted.add(param1)
-        elif action == apsw.SQLITE_DELETE and param1:
-            targets.deleted.add(param1)
-        elif action == apsw.SQLITE_UPDATE and param1 and param2:
-            targets.updated_columns.setdefault(param1, set()).add(param2)
 
     def _allowed(
         self, action: int, param1: str | None, param2: str | None, database: str | None
@@ -221,6 +189,4 @@ class Authorizer:
         return self.refusal
 
     def _function_allowed(self, name: str) -> bool:
-        if name in ABSENT_FUNCTIONS:
-            return False  # reworded to "no such function" (compat.rewrite_message)
         return name in ALLOWED_FUNCTIONS

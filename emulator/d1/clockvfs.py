@@ -26,8 +26,7 @@ import math
 import uuid
 from typing import Final
 
-import apsw
-
+from emulator import _apsw as apsw
 from emulator.clock import Clock
 
 __all__ = ["ClockVFS", "julian_day_ms"]

@@ -1,40 +1,23 @@
 """What D1's SQLite does that this engine cannot do itself.
 
-The engine is SQLite 3.47.0, the version workerd builds into Miniflare 4.20260426, through
-apsw's build of it (``apsw==3.47.0.0``). That build differs from workerd's in what a compile
-option or the generated parser decides; each such difference was found by running the same
-SQL on Miniflare, and is emulated here:
-
-- ``UPDATE``/``DELETE`` with ``ORDER BY`` / ``LIMIT`` (workerd builds with
-  ``SQLITE_ENABLE_UPDATE_DELETE_LIMIT``, a grammar option the amalgamation's generated parser
-  lacks): ``limited_statement`` rewrites the statement into what SQLite itself builds for
-  it, ``... WHERE rowid IN (SELECT rowid FROM t WHERE ... ORDER BY ... LIMIT ...)``;
-- functions apsw's build adds (FTS3/FTS4, R*Tree, Geopoly, ...; ``ABSENT_FUNCTIONS``): the
-  authorizer refuses them and ``rewrite_message`` gives D1's "no such function: <name>";
-- ``ANALYZE`` (apsw's build has ``SQLITE_ENABLE_STAT4``): ``ANALYZE_FOLLOW_UP`` drops
-  ``sqlite_stat4`` so that the planner, like D1's, uses ``sqlite_stat1`` alone.
+The engine is SQLite 3.47.0 compiled with workerd's own options (``native/engine_build.py``),
+so features, functions, modules and the planner are D1's. One thing a compile option cannot
+give is grammar: workerd generates SQLite's parser with ``SQLITE_ENABLE_UPDATE_DELETE_LIMIT``,
+while the amalgamation's parser is generated without it. ``UPDATE``/``DELETE`` with
+``ORDER BY`` / ``LIMIT`` is therefore rewritten here (``limited_statement``) into what SQLite
+itself builds for it, ``... WHERE rowid IN (SELECT rowid FROM t WHERE ... ORDER BY ...
+LIMIT ...)``, with D1's error texts for the forms it refuses.
 """
 
 from __future__ import annotations
 
 from typing import Final, NamedTuple
 
-from emulator.d1.constants import (
-    ABSENT_FUNCTIONS,
-    NO_SUCH_FUNCTION,
-    NOT_AUTHORIZED_TO_USE_FUNCTION,
-    ORDER_BY_WITHOUT_LIMIT,
-    SYNTAX_ERROR_NEAR,
-    WRONG_NUMBER_OF_ARGUMENTS,
-)
+from emulator.d1.constants import ORDER_BY_WITHOUT_LIMIT, SYNTAX_ERROR_NEAR
 from emulator.d1.splitting import Token, tokens, utf8_offset
 
-__all__ = ["ANALYZE_FOLLOW_UP", "CompatError", "limited_statement", "rewrite_message"]
+__all__ = ["CompatError", "limited_statement"]
 
-_NOT_AUTHORIZED: Final = NOT_AUTHORIZED_TO_USE_FUNCTION.format("")
-_WRONG_ARGS_PREFIX, _WRONG_ARGS_SUFFIX = WRONG_NUMBER_OF_ARGUMENTS.split("{}")
-#: Run trusted after an ``ANALYZE``: D1's SQLite keeps no ``sqlite_stat4``.
-ANALYZE_FOLLOW_UP: Final = "DROP TABLE IF EXISTS sqlite_stat4"
 # Keywords that end the target / WHERE / RETURNING parts of an UPDATE or DELETE.
 _DELETE_CLAUSES: Final = frozenset({"WHERE", "RETURNING", "ORDER", "LIMIT"})
 _UPDATE_CLAUSES: Final = frozenset({"FROM", "WHERE", "RETURNING", "ORDER", "LIMIT"})
@@ -48,19 +31,6 @@ class CompatError(NamedTuple):
 
     message: str
     offset: int
-
-
-def rewrite_message(message: str) -> str:
-    """Return D1's wording of ``message`` (unchanged when they agree)."""
-    if message.startswith(_NOT_AUTHORIZED):
-        name = message[len(_NOT_AUTHORIZED) :]
-    elif message.startswith(_WRONG_ARGS_PREFIX) and message.endswith(_WRONG_ARGS_SUFFIX):
-        name = message[len(_WRONG_ARGS_PREFIX) : -len(_WRONG_ARGS_SUFFIX)]
-    else:
-        return message
-    if name.lower() in ABSENT_FUNCTIONS:
-        return NO_SUCH_FUNCTION.format(name)
-    return message
 
 
 def _top_level(items: list[Token]) -> list[tuple[int, Token]]:

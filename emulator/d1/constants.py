@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Final
 
-import apsw
+from emulator import _apsw as apsw
 
 # -- identity -------------------------------------------------------------------------------
 
@@ -53,9 +53,6 @@ CONSTRAINT_RESET: Final = (
 INTERNAL_ERROR: Final = "internal error; reference = {}"
 
 # SQLite's own texts, for what the engine cannot say itself (``compat``).
-NO_SUCH_FUNCTION: Final = "no such function: {}"
-WRONG_NUMBER_OF_ARGUMENTS: Final = "wrong number of arguments to function {}()"
-NOT_AUTHORIZED_TO_USE_FUNCTION: Final = "not authorized to use function: {}"
 SYNTAX_ERROR_NEAR: Final = 'near "{}": syntax error'
 #: The emulator's own text (D1 returns such rows with U+FFFD): a statement that wrote and
 #: returned TEXT that is not UTF-8 cannot be run again to read it as bytes.
@@ -141,15 +138,6 @@ ALLOWED_FUNCTIONS: Final = frozenset(
 #: Functions apsw's build of SQLite 3.47 has and workerd's does not (FTS3, R*Tree, Geopoly
 #: are not compiled into workerd): D1 answers "no such function" for them, so the emulator
 #: does too. Each name was checked against Miniflare with ``SELECT name()``.
-ABSENT_FUNCTIONS: Final = frozenset(
-    {
-        "fts3_tokenizer", "matchinfo", "offsets", "optimize", "rtreecheck", "rtreedepth",
-        "rtreenode", "geopoly_area", "geopoly_bbox", "geopoly_blob", "geopoly_ccw",
-        "geopoly_contains_point", "geopoly_debug", "geopoly_group_bbox", "geopoly_json",
-        "geopoly_overlap", "geopoly_regular", "geopoly_svg", "geopoly_within",
-        "geopoly_xform",
-    }
-)  # fmt: skip
 
 PRAGMA_NO_ARGUMENT: Final = "no-argument"
 PRAGMA_BOOLEAN: Final = "boolean"
@@ -187,7 +175,6 @@ ALLOWED_VTAB_MODULES: Final = frozenset({"fts5", "fts5vocab"})
 
 #: Modules kept on the connection; the rest (dbstat, carray, jsonb_each, fts3/4, geopoly,
 #: ...) are dropped so their names are "no such table" as in D1.
-KEPT_MODULES: Final = ("fts5", "fts5vocab", "json_each", "json_tree", "rtree", "rtree_i32")
 
 
 #: Table names starting with this (case-sensitively) belong to the runtime.

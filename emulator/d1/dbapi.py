@@ -23,8 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Final
 
-import apsw
-
+from emulator import _apsw as apsw
 from emulator.d1.engine import Engine
 from emulator.d1.splitting import first_keyword, has_statement, split_statements
 

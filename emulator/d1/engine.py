@@ -18,11 +18,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-import apsw
-
+from emulator import _apsw as apsw
 from emulator.clock import Clock
-from emulator.d1 import compat
-from emulator.d1.authorizer import WriteTargets
 from emulator.d1.binding import Param
 from emulator.d1.constants import (
     CONSTRAINT_RESET,
@@ -58,7 +55,7 @@ class Engine:
 
     def __init__(self, clock: Clock, path: Path | None) -> None:
         self.metering = Metering(self)
-        self.sqlite = D1Sqlite(clock, path, self.metering.record_change)
+        self.sqlite = D1Sqlite(clock, path)
         self.path = path
         self.lock = self.sqlite.lock
         self.conn = self.sqlite.conn
@@ -69,7 +66,7 @@ class Engine:
         # What metering counts with, straight from the connection.
         self.total_changes = self.conn.total_changes
         self.last_insert_rowid = self.conn.last_insert_rowid
-        self.statement_changes = self.conn.changes
+        self.take_row_counts = self.sqlite.take_row_counts
         self.catalog = SchemaCatalog(self.sqlite.trusted_query, lambda: self.auth.schema_epoch)
         self._partial_failures_epoch = -1
         self._partial_failures_cached = True
@@ -90,24 +87,6 @@ class Engine:
     def schema_epoch(self) -> int:
         """Bumped whenever a schema-changing statement is prepared (caches key on it)."""
         return self.auth.schema_epoch
-
-    def watch_statements(self, callback: Callable[[dict[str, Any]], None] | None) -> None:
-        """Send each finished statement's profile to ``callback`` (``None`` stops)."""
-        if callback is None:
-            self.conn.trace_v2(0, None, id=self)
-        else:
-            self.conn.trace_v2(apsw.SQLITE_TRACE_PROFILE, callback, id=self)
-
-    def explain(self, sql: str, params: Sequence[Param], targets: WriteTargets) -> list[Any]:
-        """Return ``EXPLAIN`` of ``sql`` (``[]`` if it cannot be prepared), recording in
-        ``targets`` the tables it may write."""
-        self.auth.targets = targets
-        try:
-            return self.sqlite.trusted_query("EXPLAIN " + sql, tuple(params))
-        except (apsw.Error, UnicodeDecodeError):
-            return []  # the statement itself will report the problem
-        finally:
-            self.auth.targets = None
 
     def database_size(self) -> int:
         """Pages in use times the page size, as workerd's ``getDatabaseSize``."""
@@ -310,8 +289,6 @@ class Engine:
         cursor = self._cursor
         try:
             cursor.execute(piece.sql, params)
-            if piece.analyzes:
-                self.sqlite.after_analyze()
             if piece.no_columns:
                 return Outcome((), [], None)  # nothing to fetch: it already ran to the end
             try:
@@ -362,6 +339,7 @@ class Engine:
         # A statement that wrote cannot run twice to read its TEXT as bytes.
         if not piece.read_only:
             raise d1_error(INVALID_UTF8_RETURNED) from exc
+        self.take_row_counts()  # D1 counts one whole run: the one that reads the bytes
         try:
             return reread_as_bytes(self._cursor, piece.body, params, count)
         except apsw.Error as error:
@@ -373,7 +351,7 @@ class Engine:
         if refusal is not None and refusal.transaction:
             return d1_error(TRANSACTION_REFUSED)
         message = str(exc.args[0]) if exc.args else str(exc)
-        return d1_error(sqlite_error_text(exc, message=compat.rewrite_message(message)))
+        return d1_error(sqlite_error_text(exc, message=message))
 
     # -- the adapter, description, lifecycle ----------------------------------------------
 
@@ -433,7 +411,6 @@ class Engine:
             self.check_open()
             self.metering.advance()
             replace()
-            self.metering.forget_shapes()
             self.metering.invalidate_size()
             self.adapter_dirty = False
 

@@ -17,8 +17,7 @@ import secrets
 import string
 from typing import Final
 
-import apsw
-
+from emulator import _apsw as apsw
 from emulator.d1.constants import D1_ERROR, INTERNAL_ERROR, NAMED_EXTENDED_CODES
 from emulator.errors import D1Error
 

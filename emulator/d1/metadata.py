@@ -1,12 +1,10 @@
 """``meta`` as recorded when a statement runs, turned into D1's dict when first read.
 
-Counters are taken while the statement runs. Two parts cost more: the database size
-(``size_after``, a query) and the ``rows_read``/``rows_written`` estimate (``row_counts``, which
-reads cached schema facts). A single statement's record may leave them to be worked out
-later: the engine keeps such records (weakly) and settles them before anything can change
-the size or the schema (the next writing request, the sqlite-utils adapter, ``reset``), so
-the values are always those right after the statement - and a record nobody reads never
-costs the work.
+Counters are taken while the statement runs. One part costs more: the database size
+(``size_after``, a query). A single statement's record may leave it to be worked out later:
+the engine keeps such records (weakly) and settles them before anything can change the size
+(the next writing request, the sqlite-utils adapter, ``reset``), so the value is always the
+one right after the statement - and a record nobody reads never costs the query.
 """
 
 from __future__ import annotations
@@ -25,7 +23,6 @@ class MetaRecord:
     __slots__ = (
         "__weakref__",
         "_dict",
-        "_rows_source",
         "_size_source",
         "changed_db",
         "changes",
@@ -41,13 +38,12 @@ class MetaRecord:
         changes: int,
         last_row_id: int,
         changed_db: bool,
-        rows: tuple[int, int] | None,
+        rows: tuple[int, int],
         size_after: int | None = None,
-        rows_source: Callable[[], tuple[int, int]] | None = None,
         size_source: Callable[[], int] | None = None,
     ) -> None:
-        """Record the counters; ``rows``/``size_after`` may be ``None`` with a source that
-        works them out when first needed."""
+        """Record the counters; ``size_after`` may be ``None`` with a source that works it
+        out when first needed."""
         self.duration = duration
         self.changes = changes
         self.last_row_id = last_row_id
@@ -55,32 +51,23 @@ class MetaRecord:
         #: ``(rows_read, rows_written)``
         self.rows = rows
         self.size_after = size_after
-        self._rows_source = rows_source
         self._size_source = size_source
         self._dict: dict[str, Any] | None = None
 
-    @property
-    def pending(self) -> bool:
-        """Whether the rows estimate or ``size_after`` is still to be worked out."""
-        return self.rows is None or self.size_after is None
-
     def settle(self, size: int | None = None) -> None:
-        """Work out what is still pending (``size``: the database size now, if known)."""
-        if self.rows is None:
-            assert self._rows_source is not None
-            self.rows = self._rows_source()
+        """Work out ``size_after`` if still pending (``size``: the database size now, if
+        known)."""
         if self.size_after is None:
             if size is None:
                 assert self._size_source is not None
                 size = self._size_source()
             self.size_after = size
-        self._rows_source = self._size_source = None
+        self._size_source = None
 
     def as_dict(self) -> dict[str, Any]:
         """Return ``meta`` as D1 shapes it (the same dict on every call)."""
         if self._dict is None:
             self.settle()
-            assert self.rows is not None
             self._dict = {
                 "served_by": SERVED_BY,
                 "duration": self.duration,

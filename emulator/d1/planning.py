@@ -2,7 +2,8 @@
 
 A ``Plan`` is the list of statements a ``prepare()`` string holds (``splitting``) with, for
 each, its leading keyword, whether it is a plain read (no explicit transaction needed),
-whether it needs a SQLite 3.47 syntax check, and its statement kind for ``meta.rows_*``.
+whether it needs a SQLite 3.47 syntax check, and its statement kind (which decides whether
+the engine's single-statement path can take it).
 Plans are cached by text in a small LRU (``PlanCache``), so the hot path of a repeated
 ``prepare(sql).bind(...).first()`` costs one dictionary lookup.
 """
@@ -31,13 +32,6 @@ __all__ = ["PiecePlan", "Plan", "PlanCache", "statement_kind"]
 _READ_ONLY: Final = frozenset({"SELECT", "VALUES", "EXPLAIN"})
 _LIMITABLE: Final = frozenset({"UPDATE", "DELETE"})
 _DML: Final = frozenset({"INSERT", "REPLACE", "UPDATE", "DELETE"})
-_CREATE_KINDS: Final = {
-    "TABLE": "create_table",
-    "INDEX": "create_index",
-    "VIEW": "create_view",
-    "TRIGGER": "create_trigger",
-    "VIRTUAL": "create_vtable",
-}
 _VERB_KINDS: Final = {
     "SELECT": "select",
     "VALUES": "select",
@@ -54,15 +48,8 @@ _VERB_KINDS: Final = {
 
 
 def statement_kind(sql: str) -> str:
-    """Classify a statement for ``meta.rows_*``: ``select``, ``insert``, ``create_index``..."""
-    keyword = first_keyword(sql)
-    if keyword == "CREATE":
-        for token in tokens(sql):
-            kind = _CREATE_KINDS.get(token.upper)
-            if kind is not None:
-                return kind
-        return "other"
-    return _VERB_KINDS.get(keyword, "other")
+    """Classify a statement by its verb: ``select``, ``insert``, ``pragma``, ``other``..."""
+    return _VERB_KINDS.get(first_keyword(sql), "other")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +65,6 @@ class PiecePlan:
     kind: str
     #: A DML statement without ``RETURNING``: it has no result columns.
     no_columns: bool = False
-    #: An ``ANALYZE``: the engine then keeps only what D1's SQLite keeps (``compat``).
-    analyzes: bool = False
     #: A statement to run as it is, with no check first: the hot path's one test.
     plain: bool = True
 
@@ -134,7 +119,6 @@ def _piece(sql: str) -> PiecePlan:
         kind=statement_kind(sql),
         no_columns=keyword in _DML
         and not any(token.kind == "id" and token.upper == "RETURNING" for token in tokens(sql)),
-        analyzes=keyword == "ANALYZE",
         plain=has_statement(sql) and compat_error is None,
     )
 

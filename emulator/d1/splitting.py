@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final
 
-import apsw
+from emulator import _apsw as apsw
 
 __all__ = [
     "Token",

@@ -2,14 +2,14 @@
 
 One apsw connection per database: ``:memory:`` or a plain SQLite file (WAL while open,
 checkpointed and switched back to a rollback journal on close, so the file alone is the
-whole database). It is set up as ``SqliteDatabase::setupSecurity`` does - defensive mode,
-workerd's limits, the authorizer - plus what apsw's build of SQLite 3.47 has beyond
-workerd's (D1's modules only; no ``sqlite_stat4``; see ``compat``), foreign keys on,
-recursive triggers off, the runtime's ``_cf_METADATA`` table (created as Miniflare creates it,
+whole database). The engine is SQLite 3.47.0 built as workerd builds it
+(``emulator._apsw``, ``native/engine_build.py``), set up as ``SqliteDatabase::setupSecurity``
+does - defensive mode, workerd's limits, the authorizer - with foreign keys on, recursive
+triggers off, the runtime's ``_cf_METADATA`` table (created as Miniflare creates it,
 after the first request: ``write_bookmark``), and a VFS that answers "now"
 from the emulator's clock (``clockvfs``).
 
-Statements the emulator issues itself (transaction control, sizes, ``EXPLAIN``, schema
+Statements the emulator issues itself (transaction control, sizes, schema
 look-ups) and those of the sqlite-utils adapter run *trusted*: no authorizer, no limits.
 Their SQL never enters the statement cache under a text a D1 statement could share:
 internal statements carry a random per-database comment, and everything else trusted runs
@@ -21,18 +21,16 @@ from __future__ import annotations
 
 import secrets
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final
 
-import apsw
-
+from emulator import _apsw as apsw
 from emulator.clock import Clock
 from emulator.d1.authorizer import Authorizer
 from emulator.d1.clockvfs import ClockVFS
-from emulator.d1.compat import ANALYZE_FOLLOW_UP
-from emulator.d1.constants import CF_METADATA_SQL, D1_LIMITS, KEPT_MODULES
+from emulator.d1.constants import CF_METADATA_SQL, D1_LIMITS
 from emulator.sqlite_image import check_image
 
 __all__ = ["D1Sqlite"]
@@ -42,6 +40,9 @@ __all__ = ["D1Sqlite"]
 _BOOKMARK: Final = (
     "INSERT INTO _cf_METADATA VALUES (2, 0) ON CONFLICT DO UPDATE SET value = excluded.value"
 )
+#: ``Connection.status`` verb of the engine's D1 row counters (``native/sqlite_patch.py``):
+#: rows read as the current value, rows written as the high-water mark.
+_ROW_COUNTS: Final = 1024
 #: Connection state D1 guarantees, put back after the sqlite-utils adapter ran.
 _STATE_PRAGMAS: Final = (
     "PRAGMA foreign_keys = ON",
@@ -53,9 +54,7 @@ _STATE_PRAGMAS: Final = (
 class D1Sqlite:
     """Own one configured apsw connection (hold ``lock`` while using it)."""
 
-    def __init__(
-        self, clock: Clock, path: Path | None, on_change: Callable[[int, str, str, int], None]
-    ) -> None:
+    def __init__(self, clock: Clock, path: Path | None) -> None:
         self.path = path
         self.lock = threading.RLock()
         self.closed = False
@@ -72,7 +71,7 @@ class D1Sqlite:
         )
         self._limits_lifted = False
         try:
-            self.conn = self._open(on_change)
+            self.conn = self._open()
         except BaseException:
             self._vfs.close()
             raise
@@ -80,7 +79,7 @@ class D1Sqlite:
         self._internal_cursor = self.conn.cursor()
         self._page_size = int(self.trusted_query("PRAGMA page_size")[0][0])
 
-    def _open(self, on_change: Callable[[int, str, str, int], None]) -> apsw.Connection:
+    def _open(self) -> apsw.Connection:
         flags = apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE
         name = ":memory:" if self.path is None else str(self.path)
         conn = apsw.Connection(name, flags=flags, vfs=self._vfs.vfs_name, statementcachesize=256)
@@ -88,11 +87,7 @@ class D1Sqlite:
         self._engine_limits = {limit: conn.limit(limit) for limit in D1_LIMITS}
         for limit, value in D1_LIMITS.items():
             conn.limit(limit, value)
-        conn.drop_modules(KEPT_MODULES)
         conn.authorizer = self.auth
-        # The update hook (the only row-change hook this build of SQLite has) never changes
-        # a plan: SQLite still truncates a table for a bare DELETE, as on D1.
-        conn.set_update_hook(on_change)
         self.conn = conn
         self.prepare_database()
         return conn
@@ -197,11 +192,9 @@ class D1Sqlite:
                 self.conn.execute("COMMIT", can_cache=False)
             self._apply_state()
 
-    def after_analyze(self) -> None:
-        """Leave what D1's ``ANALYZE`` leaves: no ``sqlite_stat4`` (workerd's SQLite is built
-        without it)."""
-        with self.trusted():
-            self.conn.execute(ANALYZE_FOLLOW_UP, can_cache=False)
+    def take_row_counts(self) -> tuple[int, int]:
+        """Rows read and written (as D1 counts them) since the last call; counts anew."""
+        return self.conn.status(_ROW_COUNTS, True)
 
     # -- whole-database operations -------------------------------------------------------
 

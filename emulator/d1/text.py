@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, Final
 
-import apsw
+from emulator import _apsw as apsw
 
 __all__ = ["decode", "finite_rows", "reread_as_bytes", "well_formed"]
 

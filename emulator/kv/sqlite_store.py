@@ -20,8 +20,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import cast
 
-import apsw
-
+from emulator import _apsw as apsw
 from emulator.kv.storage import ListedRow, StoredRow, WriteRow
 from emulator.sqlite_image import check_image, user_version
 

@@ -22,8 +22,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import cast
 
-import apsw
-
+from emulator import _apsw as apsw
 from emulator.kv.storage import ListedRow, StoredRow, WriteRow
 
 __all__ = ["MiniflareKVStore", "prefix_upper_bound"]

@@ -1,17 +1,16 @@
-"""D1's SQLite 3.47: what it offers works, what it lacks is refused, and what apsw's build of
-3.47 does differently from workerd's is emulated.
+"""D1's SQLite 3.47: what it offers works, what it lacks is refused, and the grammar the
+amalgamation's parser lacks (UPDATE/DELETE ... LIMIT) is emulated.
 
 Each expectation was checked against Miniflare 4.20260426 (SQLite 3.47.0).
 """
 
 from __future__ import annotations
 
-import apsw
 import pytest
 
 from emulator import D1Database, D1Error
-from emulator.d1.compat import limited_statement, rewrite_message
-from emulator.d1.constants import ABSENT_FUNCTIONS
+from emulator import _apsw as apsw
+from emulator.d1.compat import limited_statement
 
 
 @pytest.mark.parametrize(
@@ -137,28 +136,21 @@ async def test_real_values_print_with_15_significant_digits(
     assert await db.prepare(f"SELECT {expression} AS v").first("v") == text
 
 
-def test_rewrite_message_keeps_d1s_own_refusals() -> None:
-    assert rewrite_message("not authorized to use function: geopoly_area") == (
-        "no such function: geopoly_area"
-    )
-    assert rewrite_message("not authorized to use function: sqlite_version") == (
-        "not authorized to use function: sqlite_version"
-    )
-    assert rewrite_message("wrong number of arguments to function rtreecheck()") == (
-        "no such function: rtreecheck"
-    )
-    assert rewrite_message("wrong number of arguments to function abs()") == (
-        "wrong number of arguments to function abs()"
-    )
-
-
-def test_the_engine_is_sqlite_347_and_absent_functions_exist_in_it() -> None:
-    # If the apsw pin moves, the list (and the README) needs a look.
+def test_the_engine_is_sqlite_347_built_with_workerds_options() -> None:
+    # workerd's build/BUILD.sqlite3 at v1.20260426.1, as SQLite reports its options.
     assert apsw.sqlite_lib_version() == "3.47.0"
-    connection = apsw.Connection(":memory:")
-    names = {row[0] for row in connection.execute("SELECT name FROM pragma_function_list")}
-    connection.close()
-    assert names >= ABSENT_FUNCTIONS
+    options = set(apsw.compile_options)
+    assert {
+        "ENABLE_FTS5",
+        "ENABLE_NORMALIZE",
+        "ENABLE_MATH_FUNCTIONS",
+        "DEFAULT_FOREIGN_KEYS",
+        "ENABLE_UPDATE_DELETE_LIMIT",
+        "OMIT_SHARED_CACHE",
+    } <= options
+    assert not {"ENABLE_FTS3", "ENABLE_FTS4", "ENABLE_RTREE", "ENABLE_GEOPOLY", "ENABLE_STAT4"} & (
+        options
+    )
 
 
 @pytest.mark.parametrize(

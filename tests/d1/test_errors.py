@@ -6,10 +6,10 @@ call must also leave the database exactly as it was.
 
 from __future__ import annotations
 
-import apsw
 import pytest
 
 from emulator import D1Database, D1Error
+from emulator import _apsw as apsw
 from emulator.d1.constants import (
     NO_SQL_STATEMENTS,
     NO_STATEMENT_IN_CODE,

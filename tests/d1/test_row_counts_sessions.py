@@ -163,17 +163,7 @@ IN_SUBQUERY: list[Step] = [
     [
         (RETURNING_SETUP, RETURNING),
         (NULL_KEY_SETUP, NULL_KEY),
-        pytest.param(
-            REPLACE_SETUP,
-            REPLACE,
-            # Measuring it took two count(*) per REPLACE (139x slower at 1M rows): see the
-            # README's "Known remaining differences" of the D1 engine.
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="a REPLACE through a UNIQUE index is assumed to replace a row: the "
-                "update hook does not report the delete, so a new key reads 1, not 0",
-            ),
-        ),
+        (REPLACE_SETUP, REPLACE),
         (GROUPS_SETUP, GROUPS),
         (LIMITS_SETUP, LIMITS),
         (IN_SUBQUERY_SETUP, IN_SUBQUERY),

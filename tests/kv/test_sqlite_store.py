@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import apsw
 import pytest
 
+from emulator import _apsw as apsw
 from emulator.kv import SQLiteKVStore
 from emulator.kv.storage import KVStore, WriteRow
 

@@ -6,10 +6,10 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-import apsw
 import pytest
 
 from emulator import KVNamespace, ManualClock
+from emulator import _apsw as apsw
 from emulator.kv.results import KVEntry
 from emulator.kv.storage import WriteRow
 from emulator.server.miniflare_kv import MiniflareKVStore, prefix_upper_bound

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 
-import apsw
 import pytest
 
 from emulator import Emulator, ManualClock
+from emulator import _apsw as apsw
 from emulator.session import CfArgumentError, D1Backend, KVBackend, SessionConfig
 from emulator.session import constants as c
 from tests.session.helpers import START
