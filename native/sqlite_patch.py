@@ -11,9 +11,10 @@ statement and are reset before each run.
 The same rules are added here at the same places, with one change of plumbing: apsw has no
 way to read a statement's counters, so they are kept on the connection instead and read
 with ``sqlite3_db_status(db, D1_DBSTATUS_ROWS, &read, &written, reset)`` (apsw's
-``Connection.status``). Only the outermost running statement counts: what SQLite or an
-extension runs as a statement of its own while another runs (re-reading the schema after a
-``CREATE``, FTS5's shadow tables) has counters of its own on D1 and is not reported.
+``Connection.status``). Only the statement the application steps counts: what SQLite or
+an extension runs as a program of its own, while another statement runs or is prepared
+(re-reading the schema after a ``CREATE``, FTS5 reading its configuration, its shadow tables
+or its blobs), has counters of its own on D1 and is not reported.
 
 Every edit is anchored on text that must occur exactly once, so a different amalgamation
 fails the build instead of being miscounted.
@@ -30,7 +31,7 @@ _MACROS = f"""\
 #define D1_ROWS_WRITTEN 1
 #define D1_DBSTATUS_ROWS {DBSTATUS_ROWS}
 #define D1_COUNT(p, which, n) \\
-  do{{ if( (p)->db->nVdbeExec==1 ) (p)->db->aD1Rows[which] += (u64)(n); }}while(0)
+  do{{ if( (p)==(p)->db->pD1Statement ) (p)->db->aD1Rows[which] += (n); }}while(0)
 """
 
 # workerd omits shared-cache mode (SQLITE_OMIT_SHARED_CACHE), which removes this function;
@@ -51,7 +52,16 @@ _EDITS: tuple[tuple[str, str], ...] = (
     (
         "  int nVdbeExec;                /* Number of nested calls to VdbeExec() */\n",
         "  int nVdbeExec;                /* Number of nested calls to VdbeExec() */\n"
-        "  u64 aD1Rows[2];               /* D1's rows read and written */\n",
+        "  u64 aD1Rows[2];               /* D1's rows read and written */\n"
+        "  Vdbe *pD1Statement;           /* The statement they count (compared, never used) */\n",
+    ),
+    # The statement counted is the one the application steps: not one SQLite or an
+    # extension steps while another runs or is being prepared, nor a blob handle's program
+    # (sqlite3_blob_reopen runs it without sqlite3_step).
+    (
+        "    db->nVdbeExec++;\n    rc = sqlite3VdbeExec(p);\n    db->nVdbeExec--;\n",
+        "    if( db->nVdbeExec==0 && db->pParse==0 ) db->pD1Statement = p;\n"
+        "    db->nVdbeExec++;\n    rc = sqlite3VdbeExec(p);\n    db->nVdbeExec--;\n",
     ),
     # Count: an exact count reads every entry it counts.
     (
