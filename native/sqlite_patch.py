@@ -9,8 +9,9 @@ every row inserted, deleted or updated in a table or index that is not a scratch
 statement and are reset before each run.
 
 The same rules are added here at the same places, with one change of plumbing: apsw has no
-way to read a statement's counters, so they are kept on the connection instead and read
-with ``sqlite3_db_status(db, D1_DBSTATUS_ROWS, &read, &written, reset)`` (apsw's
+way to read a statement's counters, so they are kept on the connection instead, zeroed
+whenever the application starts running a statement, and read right after it with
+``sqlite3_db_status(db, D1_DBSTATUS_ROWS, &read, &written, 0)`` (apsw's
 ``Connection.status``). Only the statement the application steps counts: what SQLite or
 an extension runs as a program of its own, while another statement runs or is prepared
 (re-reading the schema after a ``CREATE``, FTS5 reading its configuration, its shadow tables
@@ -133,6 +134,16 @@ _EDITS: tuple[tuple[str, str], ...] = (
         "    }else{\n      p->nChange++;\n    }\n    if( rc ) goto abort_due_to_error;\n",
         "    }else{\n      D1_COUNT(p, D1_ROWS_WRITTEN, 1);\n      p->nChange++;\n    }\n"
         "    if( rc ) goto abort_due_to_error;\n",
+    ),
+    # Each run of an application statement counts anew (workerd resets the statement's
+    # counters before each run), so one read after the statement gives its counts.
+    (
+        "      if( p->bIsReader ) db->nVdbeRead++;\n      p->pc = 0;\n",
+        "      if( p->bIsReader ) db->nVdbeRead++;\n      p->pc = 0;\n"
+        "      if( db->nVdbeExec==0 && db->pParse==0 ){\n"
+        "        db->aD1Rows[D1_ROWS_READ] = 0;\n"
+        "        db->aD1Rows[D1_ROWS_WRITTEN] = 0;\n"
+        "      }\n",
     ),
     # Reading them: rows read as the current value, rows written as the high-water mark.
     (

@@ -66,7 +66,7 @@ class Engine:
         # What metering counts with, straight from the connection.
         self.total_changes = self.conn.total_changes
         self.last_insert_rowid = self.conn.last_insert_rowid
-        self.take_row_counts = self.sqlite.take_row_counts
+        self.row_counts = self.sqlite.row_counts
         self.catalog = SchemaCatalog(self.sqlite.trusted_query, lambda: self.auth.schema_epoch)
         self._partial_failures_epoch = -1
         self._partial_failures_cached = True
@@ -339,7 +339,6 @@ class Engine:
         # A statement that wrote cannot run twice to read its TEXT as bytes.
         if not piece.read_only:
             raise d1_error(INVALID_UTF8_RETURNED) from exc
-        self.take_row_counts()  # D1 counts one whole run: the one that reads the bytes
         try:
             return reread_as_bytes(self._cursor, piece.body, params, count)
         except apsw.Error as error:

@@ -3,8 +3,8 @@
 For a metered statement the engine asks this module to count:
 
 - ``rows_read`` / ``rows_written``: the engine's own counters, which count inside SQLite's
-  virtual machine exactly as D1's do (``native/sqlite_patch.py``), zeroed just before the
-  statement runs and read right after it;
+  virtual machine exactly as D1's do (``native/sqlite_patch.py``); the engine zeroes them
+  when a statement starts, so they are read once, right after it;
 - ``changes`` (``total_changes()`` before and after), ``last_row_id`` and ``duration``;
 - the database size (``size_after``).
 
@@ -38,8 +38,8 @@ class MeteredEngine(Protocol):
     def run_piece(self, piece: PiecePlan, params: Sequence[Param], is_last: bool) -> Outcome:
         """Run one statement."""
 
-    def take_row_counts(self) -> tuple[int, int]:
-        """Rows read and written since the last call (and start counting again)."""
+    def row_counts(self) -> tuple[int, int]:
+        """Rows read and written by the last statement run."""
 
     def database_size(self) -> int:
         """Pages in use times the page size."""
@@ -147,6 +147,5 @@ class Metering:
         self, piece: PiecePlan, params: Sequence[Param], is_last: bool
     ) -> tuple[Outcome, tuple[int, int]]:
         engine = self._engine
-        engine.take_row_counts()  # what ran before (the emulator's own statements) is not D1's
         outcome = engine.run_piece(piece, params, is_last)
-        return outcome, engine.take_row_counts()
+        return outcome, engine.row_counts()

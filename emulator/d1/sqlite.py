@@ -192,9 +192,10 @@ class D1Sqlite:
                 self.conn.execute("COMMIT", can_cache=False)
             self._apply_state()
 
-    def take_row_counts(self) -> tuple[int, int]:
-        """Rows read and written (as D1 counts them) since the last call; counts anew."""
-        return self.conn.status(_ROW_COUNTS, True)
+    def row_counts(self) -> tuple[int, int]:
+        """Rows read and written, as D1 counts them, by the last statement run (the engine
+        zeroes them whenever a statement starts)."""
+        return self.conn.status(_ROW_COUNTS)
 
     # -- whole-database operations -------------------------------------------------------
 
