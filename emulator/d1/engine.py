@@ -68,8 +68,8 @@ class Engine:
         self.last_insert_rowid = self.conn.last_insert_rowid
         self.row_counts = self.sqlite.row_counts
         self.catalog = SchemaCatalog(self.sqlite.trusted_query, lambda: self.auth.schema_epoch)
-        self._partial_failures_epoch = -1
-        self._partial_failures_cached = True
+        self._needs_transaction_epoch = -1
+        self._needs_transaction_cached = True
         self.adapter_dirty = False
 
     @property
@@ -169,8 +169,9 @@ class Engine:
         # request() for one metered query or DML statement, without the generality.
         piece = plan.pieces[0]
         # A lone DML statement is atomic under SQLite's autocommit, unless the schema lets a
-        # failure keep partial changes (or roll back): then it needs D1's transaction.
-        wrap = not piece.read_only and (not plan.autocommit or self._partial_failures())
+        # failure keep partial changes (or roll back), or has a virtual table that writes at
+        # commit: then it needs D1's transaction (catalog.needs_transaction).
+        wrap = not piece.read_only and (not plan.autocommit or self._needs_transaction())
         if not piece.read_only:
             self.metering.advance()
         if not wrap:
@@ -221,12 +222,12 @@ class Engine:
         self.conn.set_last_insert_rowid(0)
         return internal_error()
 
-    def _partial_failures(self) -> bool:
+    def _needs_transaction(self) -> bool:
         epoch = self.auth.schema_epoch
-        if self._partial_failures_epoch != epoch:
-            self._partial_failures_cached = self.catalog.partial_failures()
-            self._partial_failures_epoch = epoch
-        return self._partial_failures_cached
+        if self._needs_transaction_epoch != epoch:
+            self._needs_transaction_cached = self.catalog.needs_transaction()
+            self._needs_transaction_epoch = epoch
+        return self._needs_transaction_cached
 
     def _commit(self, index: int) -> None:
         try:

@@ -27,27 +27,30 @@ class SchemaCatalog:
         self._query = query
         self._epoch = epoch
         self._seen_epoch = -1
-        self._partial_failures: bool | None = None
+        self._needs_transaction: bool | None = None
 
     def _fresh(self) -> None:
         epoch = self._epoch()
         if epoch != self._seen_epoch:
             self._seen_epoch = epoch
-            self._partial_failures = None
+            self._needs_transaction = None
 
-    def partial_failures(self) -> bool:
-        """Whether a statement could fail yet keep some of its changes here: a trigger with
-        ``RAISE(FAIL)``, or a deferred foreign key (checked only when the request ends); or
-        fail by rolling the transaction back (``RAISE(ROLLBACK)``, ``ON CONFLICT ROLLBACK``),
-        which D1 reports as a reset and the engine sees only inside its own transaction."""
+    def needs_transaction(self) -> bool:
+        """Whether a lone DML statement needs D1's explicit transaction, SQLite's autocommit
+        not being the same here: a statement could fail yet keep some of its changes (a
+        trigger with ``RAISE(FAIL)``, or a deferred foreign key, checked only when the
+        request ends), fail by rolling the transaction back (``RAISE(ROLLBACK)``, ``ON
+        CONFLICT ROLLBACK``), which D1 reports as a reset and the engine sees only inside its
+        own transaction; or a virtual table could write at commit (FTS5 flushes its index
+        then), which D1 does after taking ``meta.changes``."""
         self._fresh()
-        if self._partial_failures is None:
-            self._partial_failures = bool(
+        if self._needs_transaction is None:
+            self._needs_transaction = bool(
                 self._query(
                     "SELECT 1 FROM sqlite_schema WHERE (type = 'trigger' AND (sql LIKE '%FAIL%' "
                     "OR sql LIKE '%ROLLBACK%')) OR (type = 'table' AND (sql LIKE '%DEFERRED%' "
-                    "OR sql LIKE '%ROLLBACK%')) LIMIT 1",
+                    "OR sql LIKE '%ROLLBACK%' OR sql LIKE 'CREATE VIRTUAL%')) LIMIT 1",
                     (),
                 )
             )
-        return self._partial_failures
+        return self._needs_transaction

@@ -1,0 +1,64 @@
+"""What D1's own build of SQLite gives that a general-purpose build would not: workerd's
+compile options (printf's precision cap, no FTS3/R*Tree) and FTS5 writing its index at
+commit, after D1 took ``meta.changes``.
+
+Expected values are Miniflare 4.20260426's answers to the same statements, in order.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from emulator import D1Database, D1Error
+
+
+async def test_printf_widths_and_precisions_stop_at_100000(db: D1Database) -> None:
+    row = await db.prepare(
+        "SELECT length(printf('%.*c', 200000, 'x')) AS n, length(printf('%200000d', 1)) AS w"
+    ).first()
+    assert row == {"n": 100000, "w": 100000}
+
+
+async def test_fts5_writes_at_commit_are_not_in_meta(db: D1Database) -> None:
+    await db.exec("CREATE VIRTUAL TABLE f USING fts5(a);")
+    observed = []
+    for sql in (
+        "INSERT INTO f VALUES ('hello world')",
+        "INSERT INTO f VALUES ('hello again'), ('third one')",
+        "DELETE FROM f WHERE rowid = 1",
+    ):
+        meta = (await db.prepare(sql).run()).meta
+        observed.append((meta["changes"], meta["rows_read"], meta["rows_written"]))
+    assert observed == [(3, 0, 1), (6, 0, 2), (3, 0, 1)]
+    result = await db.prepare("SELECT rowid, a FROM f WHERE f MATCH 'hello'").all()
+    assert result.results == [{"rowid": 2, "a": "hello again"}]
+    assert (result.meta["rows_read"], result.meta["changes"]) == (1, 0)
+
+
+async def test_a_3300_row_values_list_runs_and_counts_every_row(db: D1Database) -> None:
+    await db.exec("CREATE TABLE big (v INTEGER);")
+    values = ", ".join(f"({i})" for i in range(3300))
+    meta = (await db.prepare(f"INSERT INTO big VALUES {values}").run()).meta
+    assert (meta["changes"], meta["rows_read"], meta["rows_written"]) == (3300, 0, 3300)
+    counted = await db.prepare("SELECT count(*) AS n FROM big").all()
+    assert counted.results == [{"n": 3300}]
+    assert counted.meta["rows_read"] == 3300
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        (
+            "SELECT rtreecheck('x') AS v",
+            "D1_ERROR: no such function: rtreecheck at offset 7: SQLITE_ERROR",
+        ),
+        (
+            "SELECT name FROM pragma_module_list ORDER BY name",
+            "D1_ERROR: not authorized: SQLITE_AUTH",
+        ),
+    ],
+)
+async def test_what_workerds_build_lacks_or_refuses(db: D1Database, sql: str, message: str) -> None:
+    with pytest.raises(D1Error) as caught:
+        await db.prepare(sql).all()
+    assert str(caught.value) == message
