@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlite_patch import patch_amalgamation
+from source_patches import patch_amalgamation, patch_apsw_util
 
 
 @dataclass(frozen=True)
@@ -150,6 +150,7 @@ def prepare(build_root: Path) -> EngineSources:
     root = build_root / key
     files = {"sqlite/sqlite3.c": patched.encode(), "sqlite/sqlite3.h": sqlite["sqlite3.h"]}
     apsw = _unpack(fetch(APSW, downloads), _apsw_member)
+    apsw["src/util.c"] = patch_apsw_util(apsw["src/util.c"].decode("utf-8")).encode("utf-8")
     files.update({f"apsw/{name}": data for name, data in apsw.items()})
     for name, data in files.items():
         path = root / name

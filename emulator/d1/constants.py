@@ -54,12 +54,6 @@ INTERNAL_ERROR: Final = "internal error; reference = {}"
 
 # SQLite's own texts, for what the engine cannot say itself (``compat``).
 SYNTAX_ERROR_NEAR: Final = 'near "{}": syntax error'
-#: The emulator's own text (D1 returns such rows with U+FFFD): a statement that wrote and
-#: returned TEXT that is not UTF-8 cannot be run again to read it as bytes.
-INVALID_UTF8_RETURNED: Final = (
-    "RETURNING produced TEXT that is not valid UTF-8 (the emulator reads such text back only "
-    "from queries)"
-)
 #: ``SQLITE_ENABLE_UPDATE_DELETE_LIMIT``'s refusal ("DELETE" or "UPDATE"; no offset).
 ORDER_BY_WITHOUT_LIMIT: Final = "ORDER BY without LIMIT on {}"
 #: workerd passes the exact byte length to ``sqlite3_prepare_v3``, so an over-long text is

@@ -23,7 +23,6 @@ from emulator.clock import Clock
 from emulator.d1.binding import Param
 from emulator.d1.constants import (
     CONSTRAINT_RESET,
-    INVALID_UTF8_RETURNED,
     NO_SQL_STATEMENTS,
     NO_STATEMENT_IN_CODE,
     ONLY_LAST_STATEMENT_PARAMETERS,
@@ -37,7 +36,7 @@ from emulator.d1.outcome import Outcome, RequestFailed, Row
 from emulator.d1.planning import PiecePlan, Plan, PlanCache
 from emulator.d1.schema import SchemaCatalog
 from emulator.d1.sqlite import D1Sqlite
-from emulator.d1.text import finite_rows, reread_as_bytes
+from emulator.d1.text import finite_rows
 from emulator.errors import D1Error
 
 __all__ = ["Engine", "Outcome", "RequestFailed", "Unit"]
@@ -304,8 +303,6 @@ class Engine:
             raise d1_error(text) from exc
         except apsw.Error as exc:
             raise self._translate(exc) from exc
-        except UnicodeDecodeError as exc:
-            rows = self._rows_of_invalid_text(piece, params, len(description), exc)
         for row in rows:
             if _INF in row or _NEG_INF in row:
                 rows = finite_rows(rows)
@@ -333,17 +330,6 @@ class Engine:
             problem = piece.compat_error
             code = apsw.SQLITE_ERROR
             raise d1_error(format_sqlite_error(problem.message, problem.offset, code, code))
-
-    def _rows_of_invalid_text(
-        self, piece: PiecePlan, params: Sequence[Param], count: int, exc: UnicodeDecodeError
-    ) -> list[Row]:
-        # A statement that wrote cannot run twice to read its TEXT as bytes.
-        if not piece.read_only:
-            raise d1_error(INVALID_UTF8_RETURNED) from exc
-        try:
-            return reread_as_bytes(self._cursor, piece.body, params, count)
-        except apsw.Error as error:
-            raise self._translate(error) from error
 
     def _translate(self, exc: apsw.Error) -> D1Error:
         refusal = self.auth.refusal

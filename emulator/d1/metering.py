@@ -3,7 +3,7 @@
 For a metered statement the engine asks this module to count:
 
 - ``rows_read`` / ``rows_written``: the engine's own counters, which count inside SQLite's
-  virtual machine exactly as D1's do (``native/sqlite_patch.py``); the engine zeroes them
+  virtual machine exactly as D1's do (``native/source_patches.py``); the engine zeroes them
   when a statement starts, so they are read once, right after it;
 - ``changes`` (``total_changes()`` before and after), ``last_row_id`` and ``duration``;
 - the database size (``size_after``).

@@ -40,7 +40,7 @@ __all__ = ["D1Sqlite"]
 _BOOKMARK: Final = (
     "INSERT INTO _cf_METADATA VALUES (2, 0) ON CONFLICT DO UPDATE SET value = excluded.value"
 )
-#: ``Connection.status`` verb of the engine's D1 row counters (``native/sqlite_patch.py``):
+#: ``Connection.status`` verb of the engine's D1 row counters (``native/source_patches.py``):
 #: rows read as the current value, rows written as the high-water mark.
 _ROW_COUNTS: Final = 1024
 #: Connection state D1 guarantees, put back after the sqlite-utils adapter ran.

@@ -7,7 +7,8 @@ D1 results travel as JSON through JavaScript, so:
   U+FFFD; here it becomes those three U+FFFD at once (``well_formed``), so what comes back
   is the same text, though ``hex()`` and ``length()`` of the stored value differ;
 - TEXT that is not valid UTF-8 (``CAST(x'ff' AS TEXT)``) reads back with U+FFFD for each
-  invalid sequence (``decode``), as ``TextDecoder`` does;
+  invalid sequence, as ``TextDecoder`` does: the engine's result conversion decodes it so
+  (``native/source_patches.py``);
 - ``Infinity`` and ``-Infinity`` (``1e308 * 10``) become ``null`` (``finite_rows``).
 """
 
@@ -15,12 +16,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
 from typing import Any, Final
 
-from emulator import _apsw as apsw
-
-__all__ = ["decode", "finite_rows", "reread_as_bytes", "well_formed"]
+__all__ = ["finite_rows", "well_formed"]
 
 _LONE_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 _THREE_REPLACEMENTS: Final = "\ufffd" * 3
@@ -40,11 +38,6 @@ def well_formed(text: str) -> str:
     return text
 
 
-def decode(data: bytes) -> str:
-    """Decode UTF-8 as ``TextDecoder`` does: U+FFFD for each invalid sequence."""
-    return data.decode("utf-8", "replace")
-
-
 def finite_rows(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     """Return ``rows`` with infinite REAL values as ``None`` (JSON has no Infinity)."""
     for row in rows:
@@ -55,25 +48,3 @@ def finite_rows(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
 
 def _finite(value: Any) -> Any:
     return None if value in (_INF, _NEG_INF) and isinstance(value, float) else value
-
-
-def reread_as_bytes(
-    cursor: apsw.Cursor, sql: str, params: Sequence[Any], count: int
-) -> list[tuple[Any, ...]]:
-    """Run the query ``sql`` (``count`` columns) again with its TEXT read as bytes and
-    decoded as the runtime decodes it: the rows of a query whose TEXT is not UTF-8."""
-    names = ", ".join(f"c{index}" for index in range(count))
-    columns = ", ".join(
-        f"typeof(c{i}) = 'text', CASE WHEN typeof(c{i}) = 'text' THEN CAST(c{i} AS BLOB) "
-        f"ELSE c{i} END"
-        for i in range(count)
-    )
-    wrapped = f"WITH d1_rows({names}) AS ({sql}\n) SELECT {columns} FROM d1_rows"
-    rows: list[tuple[Any, ...]] = cursor.execute(wrapped, params).fetchall()
-    return [
-        tuple(
-            decode(value) if is_text else value
-            for is_text, value in zip(row[::2], row[1::2], strict=True)
-        )
-        for row in rows
-    ]

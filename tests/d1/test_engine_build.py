@@ -1,6 +1,6 @@
 """What D1's own build of SQLite gives that a general-purpose build would not: workerd's
-compile options (printf's precision cap, no FTS3/R*Tree) and FTS5 writing its index at
-commit, after D1 took ``meta.changes``.
+compile options (printf's precision cap, no FTS3/R*Tree), FTS5 writing its index at commit
+(after D1 took ``meta.changes``), and TEXT that is not UTF-8 read as JavaScript reads it.
 
 Expected values are Miniflare 4.20260426's answers to the same statements, in order.
 """
@@ -62,3 +62,23 @@ async def test_what_workerds_build_lacks_or_refuses(db: D1Database, sql: str, me
     with pytest.raises(D1Error) as caught:
         await db.prepare(sql).all()
     assert str(caught.value) == message
+
+
+async def test_text_that_is_not_utf8_reads_back_as_d1_reads_it_even_from_a_write(
+    db: D1Database,
+) -> None:
+    await db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, s TEXT);")
+    inserted = await db.prepare(
+        "INSERT INTO t (s) VALUES (CAST(x'61ff62' AS TEXT)) RETURNING id, s, length(s) AS n"
+    ).all()
+    assert inserted.results == [{"id": 1, "s": "a\ufffdb", "n": 3}]
+    updated = await db.prepare("UPDATE t SET s = s || CAST(x'c3' AS TEXT) RETURNING s").all()
+    assert updated.results == [{"s": "a\ufffdb\ufffd"}]
+    assert (updated.meta["rows_read"], updated.meta["rows_written"]) == (4, 1)
+    stored = await db.prepare("SELECT s, hex(s) AS h FROM t").all()
+    assert stored.results == [{"s": "a\ufffdb\ufffd", "h": "61FF62C3"}]
+    decoded = await db.prepare(
+        "SELECT CAST(x'eda080' AS TEXT) AS a, CAST(x'f09f98' AS TEXT) AS b, "
+        "CAST(x'e282ac' AS TEXT) AS c"
+    ).first()
+    assert decoded == {"a": "\ufffd\ufffd\ufffd", "b": "\ufffd", "c": "\u20ac"}

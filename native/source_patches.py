@@ -1,4 +1,5 @@
-"""D1's row counters, added to the SQLite 3.47.0 amalgamation.
+"""What the engine's sources need to behave as D1: its row counters in SQLite 3.47.0's
+amalgamation, and D1's reading of TEXT that is not UTF-8 in apsw's result conversion.
 
 D1 bills, and reports in ``meta``, the rows each statement reads and writes. workerd counts
 them inside SQLite's virtual machine (its ``patches/sqlite/0001-row-counts-plain.patch``):
@@ -27,7 +28,7 @@ from __future__ import annotations
 DBSTATUS_ROWS = 1024
 
 _MACROS = f"""\
-/* D1's row counters (see native/sqlite_patch.py). */
+/* D1's row counters (see native/source_patches.py). */
 #define D1_ROWS_READ 0
 #define D1_ROWS_WRITTEN 1
 #define D1_DBSTATUS_ROWS {DBSTATUS_ROWS}
@@ -162,14 +163,39 @@ _EDITS: tuple[tuple[str, str], ...] = (
 )
 
 
-def patch_amalgamation(source: str) -> str:
-    """Return ``source`` (SQLite 3.47.0's ``sqlite3.c``) with D1's row counters."""
-    for anchor, replacement in _EDITS:
+def apply_edits(source: str, edits: tuple[tuple[str, str], ...], file: str) -> str:
+    """Return ``source`` with each ``(anchor, replacement)``; each anchor must occur once."""
+    for anchor, replacement in edits:
         found = source.count(anchor)
         if found != 1:
             raise ValueError(
-                f"sqlite3.c: expected one place for D1's row counters, found {found}: "
+                f"{file}: expected one place for an edit, found {found}: "
                 f"{anchor.splitlines()[0].strip()!r}"
             )
         source = source.replace(anchor, replacement)
-    return _MACROS + source + _SHARED_CACHE_STUB
+    return source
+
+
+def patch_amalgamation(source: str) -> str:
+    """Return ``source`` (SQLite 3.47.0's ``sqlite3.c``) with D1's row counters."""
+    return _MACROS + apply_edits(source, _EDITS, "sqlite3.c") + _SHARED_CACHE_STUB
+
+
+# D1 results travel through JavaScript, whose TextDecoder reads TEXT that is not UTF-8 with
+# U+FFFD for each invalid sequence; apsw raises UnicodeDecodeError for the whole row. Result
+# columns decode with Python's "replace", which follows the same rule (one U+FFFD per
+# maximal invalid subpart), so a bad row costs neither the page nor a re-run, and a write's
+# RETURNING rows read as on D1.
+_APSW_UTIL_EDITS: tuple[tuple[str, str], ...] = (
+    (
+        "len = sqlite3_column_bytes(stmt, col)));\n"
+        "    return PyUnicode_FromStringAndSize(data, len);\n",
+        "len = sqlite3_column_bytes(stmt, col)));\n"
+        '    return PyUnicode_DecodeUTF8(data, len, "replace");\n',
+    ),
+)
+
+
+def patch_apsw_util(source: str) -> str:
+    """Return apsw 3.47.0.0's ``src/util.c`` with result TEXT decoded as D1 decodes it."""
+    return apply_edits(source, _APSW_UTIL_EDITS, "apsw/src/util.c")
