@@ -32,7 +32,7 @@ from emulator.d1.constants import (
 )
 from emulator.d1.errors import d1_error, format_sqlite_error, internal_error, sqlite_error_text
 from emulator.d1.metering import Metering
-from emulator.d1.outcome import Outcome, RequestFailed, Row
+from emulator.d1.outcome import Outcome, RequestFailed
 from emulator.d1.planning import PiecePlan, Plan, PlanCache
 from emulator.d1.schema import SchemaCatalog
 from emulator.d1.sqlite import D1Sqlite
