@@ -13,7 +13,13 @@ from setuptools.command.build_ext import build_ext
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE / "native"))
 
-from engine_build import BUILD_DEFINES, COMPILE_ARGS, WORKERD_DEFINES, prepare  # noqa: E402
+from engine_build import (  # noqa: E402
+    BUILD_DEFINES,
+    COMPILE_ARGS,
+    HIDDEN_SYMBOLS,
+    WORKERD_DEFINES,
+    prepare,
+)
 
 ENGINE = "emulator._apsw"
 
@@ -28,9 +34,9 @@ class BuildEngine(build_ext):
         sources = prepare(HERE / "build" / "engine")
         ext.sources = [str(sources.apsw_src / "apsw.c")]
         ext.include_dirs = [str(sources.sqlite_dir), str(sources.apsw_src)]
-        ext.define_macros = [*WORKERD_DEFINES, ("NDEBUG", "1"), ("PyInit_apsw", "PyInit__apsw")]
+        ext.define_macros = [*WORKERD_DEFINES, *BUILD_DEFINES, ("PyInit_apsw", "PyInit__apsw")]
         ext.extra_objects = [self._sqlite_object(sources.sqlite_dir, sources.root)]
-        ext.libraries = ["m"]
+        ext.libraries = [] if self._msvc else ["m"]
         super().build_extension(ext)
         shutil.copyfile(sources.stub, self._stub_beside(self.get_ext_fullpath(ext.name)))
 
@@ -47,14 +53,19 @@ class BuildEngine(build_ext):
     def _stub_beside(module: str) -> Path:
         return Path(module).with_name("_apsw.pyi")
 
+    @property
+    def _msvc(self) -> bool:
+        return self.compiler.compiler_type == "msvc"
+
     def _sqlite_object(self, sqlite_dir: Path, root: Path) -> str:
-        cached = root / "sqlite3.o"
+        cached = root / self.compiler.object_filenames(["sqlite3.c"])[0]
         if not cached.exists():
+            hidden = [] if self._msvc else [HIDDEN_SYMBOLS]
             (built,) = self.compiler.compile(
                 [str(sqlite_dir / "sqlite3.c")],
                 output_dir=str(root / "objects"),
-                macros=[*WORKERD_DEFINES, *BUILD_DEFINES],
-                extra_postargs=list(COMPILE_ARGS),
+                macros=[*WORKERD_DEFINES, *BUILD_DEFINES, *hidden],
+                extra_postargs=["/O2"] if self._msvc else list(COMPILE_ARGS),
             )
             Path(built).replace(cached)
         return str(cached)

@@ -66,12 +66,11 @@ WORKERD_DEFINES: tuple[tuple[str, str], ...] = (
     ("SQLITE_ENABLE_UPDATE_DELETE_LIMIT", "1"),
     ("SQLITE_OMIT_SHARED_CACHE", "1"),
 )
-#: Build hygiene rather than behaviour: no asserts, and SQLite's symbols stay inside the
-#: extension (so a process may also load another SQLite, such as the sqlite3 module's).
-BUILD_DEFINES: tuple[tuple[str, str], ...] = (
-    ("NDEBUG", "1"),
-    ("SQLITE_API", '__attribute__((visibility("hidden")))'),
-)
+#: Build hygiene rather than behaviour: no asserts.
+BUILD_DEFINES: tuple[tuple[str, str], ...] = (("NDEBUG", "1"),)
+#: With GCC and Clang, SQLite's symbols stay inside the extension (so a process may also load
+#: another SQLite, such as the sqlite3 module's); MSVC's DLLs export nothing unless asked.
+HIDDEN_SYMBOLS: tuple[str, str] = ("SQLITE_API", '__attribute__((visibility("hidden")))')
 COMPILE_ARGS: tuple[str, ...] = ("-O2", "-g0", "-w")
 _AMALGAMATION_END = "/************************** End of sqlite3.c ******************************/\n"
 
@@ -145,7 +144,7 @@ def prepare(build_root: Path) -> EngineSources:
     amalgamation = sqlite["sqlite3.c"].decode("utf-8")
     end = amalgamation.index(_AMALGAMATION_END) + len(_AMALGAMATION_END)
     patched = patch_amalgamation(amalgamation[:end])
-    options = repr((WORKERD_DEFINES, BUILD_DEFINES, COMPILE_ARGS))
+    options = repr((WORKERD_DEFINES, BUILD_DEFINES, HIDDEN_SYMBOLS, COMPILE_ARGS))
     key = hashlib.sha256((patched + options).encode()).hexdigest()[:16]
     root = build_root / key
     files = {"sqlite/sqlite3.c": patched.encode(), "sqlite/sqlite3.h": sqlite["sqlite3.h"]}
