@@ -1,5 +1,6 @@
-"""What the engine's sources need to behave as D1: its row counters in SQLite 3.47.0's
-amalgamation, and D1's reading of TEXT that is not UTF-8 in apsw's result conversion.
+"""What the engine's sources need to behave as D1: its row counters and the change counters
+Miniflare's bookmark leaves, in SQLite 3.47.0's amalgamation, and D1's reading of TEXT that
+is not UTF-8 in apsw's result conversion.
 
 D1 bills, and reports in ``meta``, the rows each statement reads and writes. workerd counts
 them inside SQLite's virtual machine (its ``patches/sqlite/0001-row-counts-plain.patch``):
@@ -18,6 +19,13 @@ an extension runs as a program of its own, while another statement runs or is pr
 (re-reading the schema after a ``CREATE``, FTS5 reading its configuration, its shadow tables
 or its blobs), has counters of its own on D1 and is not reported.
 
+Miniflare writes a bookmark row into ``_cf_METADATA`` after every request that succeeded, on
+the same connection, so ``changes()`` starts the next request at 1 and ``total_changes()``
+grows by one per request. Running that upsert would cost a write per request; two more
+verbs set the counters it would leave instead: ``D1_DBSTATUS_BOOKMARK`` counts one bookmark
+write (``changes()`` 1, ``total_changes()`` one more) and ``D1_DBSTATUS_FRESH_CHANGES`` gives
+the counters of a fresh connection (both 0), as the Durable Object has after a reset.
+
 Every edit is anchored on text that must occur exactly once, so a different amalgamation
 fails the build instead of being miscounted.
 """
@@ -26,12 +34,18 @@ from __future__ import annotations
 
 #: ``sqlite3_db_status`` verb of the counters: current = rows read, high-water = written.
 DBSTATUS_ROWS = 1024
+#: ``sqlite3_db_status`` verb that counts one bookmark write in the change counters.
+DBSTATUS_BOOKMARK = 1025
+#: ``sqlite3_db_status`` verb that zeroes the change counters, as on a fresh connection.
+DBSTATUS_FRESH_CHANGES = 1026
 
 _MACROS = f"""\
 /* D1's row counters (see native/source_patches.py). */
 #define D1_ROWS_READ 0
 #define D1_ROWS_WRITTEN 1
 #define D1_DBSTATUS_ROWS {DBSTATUS_ROWS}
+#define D1_DBSTATUS_BOOKMARK {DBSTATUS_BOOKMARK}
+#define D1_DBSTATUS_FRESH_CHANGES {DBSTATUS_FRESH_CHANGES}
 #define D1_COUNT(p, which, n) \\
   do{{ if( (p)==(p)->db->pD1Statement ) (p)->db->aD1Rows[which] += (n); }}while(0)
 """
@@ -146,7 +160,8 @@ _EDITS: tuple[tuple[str, str], ...] = (
         "        db->aD1Rows[D1_ROWS_WRITTEN] = 0;\n"
         "      }\n",
     ),
-    # Reading them: rows read as the current value, rows written as the high-water mark.
+    # Reading them: rows read as the current value, rows written as the high-water mark;
+    # then the change counters' verbs.
     (
         "    case SQLITE_DBSTATUS_CACHE_SPILL:\n",
         "    case D1_DBSTATUS_ROWS: {\n"
@@ -156,6 +171,20 @@ _EDITS: tuple[tuple[str, str], ...] = (
         "        db->aD1Rows[D1_ROWS_READ] = 0;\n"
         "        db->aD1Rows[D1_ROWS_WRITTEN] = 0;\n"
         "      }\n"
+        "      break;\n"
+        "    }\n"
+        # Miniflare's bookmark upsert, counted without running it: one row changed.
+        "    case D1_DBSTATUS_BOOKMARK: {\n"
+        "      sqlite3VdbeSetChanges(db, 1);\n"
+        "      *pCurrent = 0;\n"
+        "      *pHighwater = 0;\n"
+        "      break;\n"
+        "    }\n"
+        "    case D1_DBSTATUS_FRESH_CHANGES: {\n"
+        "      db->nChange = 0;\n"
+        "      db->nTotalChange = 0;\n"
+        "      *pCurrent = 0;\n"
+        "      *pHighwater = 0;\n"
         "      break;\n"
         "    }\n"
         "    case SQLITE_DBSTATUS_CACHE_SPILL:\n",

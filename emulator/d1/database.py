@@ -145,11 +145,15 @@ class D1Database:
         """Run one statement of ``sql`` as D1 does, unmetered; return its rows as tuples.
 
         For tooling that reads (the REST API's database details, ``d1 export``): unlike
-        ``sqlite_utils``, it leaves the binding's connection state untouched and keeps
-        D1's restrictions. Raises ``D1Error``.
+        ``sqlite_utils``, it leaves the binding's connection state untouched (no bookmark
+        write follows it, as none follows Miniflare's export) and keeps D1's restrictions.
+        Raises ``D1Error``.
         """
         return [
-            tuple(row) for row in self._engine.execute_unit(sql, tuple(params), metered=False).rows
+            tuple(row)
+            for row in self._engine.execute_unit(
+                sql, tuple(params), metered=False, bookmark=False
+            ).rows
         ]
 
     def apply_migrations(self, folder: str | Path, *, table: str | None = None) -> list[str]:

@@ -97,9 +97,14 @@ class Engine:
         """Return the cached plan of ``sql``."""
         return self._plans[sql]
 
-    def execute_unit(self, sql: str, params: Sequence[Param], *, metered: bool) -> Outcome:
+    def execute_unit(
+        self, sql: str, params: Sequence[Param], *, metered: bool, bookmark: bool = True
+    ) -> Outcome:
         """Run one ``prepare()`` text as ``first``/``all``/``raw``/``run`` do; return the
-        outcome of its last statement. Raises ``D1Error``."""
+        outcome of its last statement. Raises ``D1Error``.
+
+        ``bookmark=False`` is for tooling's reads, which Miniflare follows with no bookmark
+        write (``D1Sqlite``)."""
         plan = self._plans[sql]
         if plan.dropped:
             raise d1_error(NO_SQL_STATEMENTS)
@@ -117,20 +122,29 @@ class Engine:
                             outcome = self.run_piece(piece, params, True)
                         else:
                             outcome = self._run_lone(plan, params, metered)
-                        if not sqlite.bookmarked:
-                            self._write_bookmark()
+                        if bookmark:
+                            if sqlite.bookmarked:  # _bookmark(), inlined: the hot path
+                                sqlite.bookmarks_pending += 1
+                            else:
+                                self._bookmark()
                         return outcome
                 finally:
                     lock.release()
-            return self.request([(sql, params)], metered=metered)[0][-1]
+            return self.request([(sql, params)], metered=metered, bookmark=bookmark)[0][-1]
         except RequestFailed as failure:
             raise failure.error from failure.error.__cause__
 
     def request(
-        self, units: Sequence[Unit], *, metered: bool, every_statement: bool = False
+        self,
+        units: Sequence[Unit],
+        *,
+        metered: bool,
+        every_statement: bool = False,
+        bookmark: bool = True,
     ) -> list[list[Outcome]]:
         """Run ``units`` atomically and return, per unit, the outcome of its last statement
-        (of every statement with ``every_statement``).
+        (of every statement with ``every_statement``). Miniflare's bookmark write follows
+        it if it succeeds, unless ``bookmark=False``.
 
         Raises ``RequestFailed`` naming the failing unit, with the ``D1Error`` to show.
         """
@@ -142,6 +156,7 @@ class Engine:
             wrap = not all(plan.read_only for plan in plans)
             if wrap:
                 self.metering.advance()
+                self.sqlite.apply_bookmarks()
 
             def run_all() -> list[list[Outcome]]:
                 results: list[list[Outcome]] = []
@@ -153,15 +168,20 @@ class Engine:
                 return results
 
             results = self._atomically(wrap, len(units) - 1, run_all)
-            if not self.sqlite.bookmarked:
-                self._write_bookmark()
+            if bookmark:
+                self._bookmark()
             return results
 
-    def _write_bookmark(self) -> None:
-        # After the first request that succeeded, as Miniflare writes its bookmark. Pending
-        # meta is settled first: that request's size excludes the table.
+    def _bookmark(self) -> None:
+        # After every request that succeeded, as Miniflare writes its bookmark: run the
+        # first write, count the others (D1Sqlite). Pending meta is settled before the
+        # first: that request's size excludes the table.
+        sqlite = self.sqlite
+        if sqlite.bookmarked:
+            sqlite.bookmarks_pending += 1
+            return
         self.metering.advance()
-        self.sqlite.write_bookmark()
+        sqlite.write_bookmark()
         self.metering.invalidate_size()
 
     def _run_lone(self, plan: Plan, params: Sequence[Param], metered: bool) -> Outcome:
@@ -173,6 +193,7 @@ class Engine:
         wrap = not piece.read_only and (not plan.autocommit or self._needs_transaction())
         if not piece.read_only:
             self.metering.advance()
+            self.sqlite.apply_bookmarks()
         if not wrap:
             return self._lone(piece, params, metered, False)
         return self._atomically(True, 0, partial(self._lone, piece, params, metered, True))
@@ -216,9 +237,9 @@ class Engine:
 
     def _reset(self) -> D1Error:
         # The Durable Object behind D1 fails with an internal error and resets: the
-        # request's changes are gone, and the connection's last rowid with them.
+        # request's changes are gone, and the connection's counters with them.
         self.sqlite.rollback()
-        self.conn.set_last_insert_rowid(0)
+        self.sqlite.fresh_counters()
         return internal_error()
 
     def _needs_transaction(self) -> bool:
@@ -233,9 +254,9 @@ class Engine:
             self.sqlite.commit()
         except apsw.ConstraintError as exc:
             # A deferred constraint still violated at the end of the request: the Durable
-            # Object resets to its last good state (and a fresh connection's rowid).
+            # Object resets to its last good state (and a fresh connection's counters).
             self.sqlite.rollback()
-            self.conn.set_last_insert_rowid(0)
+            self.sqlite.fresh_counters()
             error = D1Error(CONSTRAINT_RESET.format(sqlite_error_text(exc)))
             raise RequestFailed(index, error) from exc
 
@@ -287,16 +308,23 @@ class Engine:
         if not piece.read_only:
             self.metering.size = None  # it may write
         cursor = self._cursor
+        sql = piece.sql
         try:
-            cursor.execute(piece.sql, params)
+            cursor.execute(sql, params)
             if piece.no_columns:
                 return Outcome((), [], None)  # nothing to fetch: it already ran to the end
-            try:
-                description = (
-                    cursor.description
-                )  # (not get_description(): it looks up declared types)
-            except apsw.ExecutionCompleteError:
-                return Outcome(None, [], partial(self.describe, piece.sql, params))
+            # Column names depend on the SQL and the schema only: asking the cursor for its
+            # description costs more than a plain read, so they are kept per text and schema.
+            names = self._names.get(sql)
+            if names is None or names[0] != self.auth.schema_epoch:
+                try:
+                    description = (
+                        cursor.description
+                    )  # (not get_description(): it looks up declared types)
+                except apsw.ExecutionCompleteError:
+                    return Outcome(None, [], partial(self.describe, sql, params))
+                names = self._remember_names(sql, description)
+            columns = names[1]
             rows = cursor.fetchall()
         except apsw.BindingsError as exc:
             text = WRONG_PARAMETER_COUNT if is_last else ONLY_LAST_STATEMENT_PARAMETERS
@@ -307,15 +335,11 @@ class Engine:
             if _INF in row or _NEG_INF in row:
                 rows = finite_rows(rows)
                 break
-        names = self._names.get(piece.sql)
-        if names is None or names[0] != self.auth.schema_epoch:
-            names = self._remember_names(piece.sql, description)
-        return Outcome(names[1], rows, None)
+        return Outcome(columns, rows, None)
 
     def _remember_names(
         self, sql: str, description: Sequence[tuple[Any, ...]]
     ) -> tuple[int, tuple[str, ...]]:
-        # Column names depend on the SQL and the schema only: kept per text and schema.
         if len(self._names) >= _NAMES_KEPT:
             self._names.clear()
         names = (self.auth.schema_epoch, tuple([column[0] for column in description]))
@@ -347,6 +371,7 @@ class Engine:
         with self.lock:
             self.check_open()
             self.metering.advance()
+            self.sqlite.apply_bookmarks()
             self.adapter_dirty = True
             with self.sqlite.trusted():
                 yield self.conn

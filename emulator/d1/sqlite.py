@@ -9,6 +9,15 @@ triggers off, the runtime's ``_cf_METADATA`` table (created as Miniflare creates
 after the first request: ``write_bookmark``), and a VFS that answers "now"
 from the emulator's clock (``clockvfs``).
 
+Miniflare upserts its bookmark row after *every* request that succeeded, on the same
+connection: SQL's ``changes()`` starts the next request at 1 and ``total_changes()`` grows by
+one per request (``meta`` never counts it: it measures each statement alone). Only the first
+write runs here. Later ones are counted: a plain read adds one to ``bookmarks_pending`` (a
+Python integer: the hot path stays free), and before anything that may write runs,
+``apply_bookmarks`` sets the engine's change counters as the last write would have left them
+(a ``Connection.status`` verb, ``native/sqlite_patch.py``). Until then D1 statements see the
+pending writes through ``changes()`` and ``total_changes()``, which the connection overrides.
+
 Statements the emulator issues itself (transaction control, sizes, schema
 look-ups) and those of the sqlite-utils adapter run *trusted*: no authorizer, no limits.
 Their SQL never enters the statement cache under a text a D1 statement could share:
@@ -43,6 +52,10 @@ _BOOKMARK: Final = (
 #: ``Connection.status`` verb of the engine's D1 row counters (``native/source_patches.py``):
 #: rows read as the current value, rows written as the high-water mark.
 _ROW_COUNTS: Final = 1024
+#: ``Connection.status`` verbs of the engine's change counters (``native/sqlite_patch.py``):
+#: count one bookmark write (``changes()`` 1, ``total_changes()`` one more), or zero both.
+_BOOKMARK_WRITTEN: Final = 1025
+_FRESH_CHANGES: Final = 1026
 #: Connection state D1 guarantees, put back after the sqlite-utils adapter ran.
 _STATE_PRAGMAS: Final = (
     "PRAGMA foreign_keys = ON",
@@ -59,6 +72,10 @@ class D1Sqlite:
         self.lock = threading.RLock()
         self.closed = False
         self.bookmarked = False
+        #: Bookmark writes of requests that ended since ``apply_bookmarks`` last ran.
+        self.bookmarks_pending = 0
+        # Bookmark writes that total_changes() adds: the engine counted one per application.
+        self._bookmarks_uncounted = 0
         self.auth = Authorizer()
         self._vfs = ClockVFS(clock)
         nonce = secrets.token_hex(8)
@@ -88,9 +105,31 @@ class D1Sqlite:
         for limit, value in D1_LIMITS.items():
             conn.limit(limit, value)
         conn.authorizer = self.auth
+        self._override_change_functions(conn)
         self.conn = conn
         self.prepare_database()
         return conn
+
+    def _override_change_functions(self, conn: apsw.Connection) -> None:
+        # What changes() and total_changes() answer a D1 statement, pending bookmark writes
+        # included (trusted statements see the engine's own counts). Volatile and innocuous,
+        # as the built-in functions are: CHECK constraints and indexes still refuse them.
+        auth = self.auth
+
+        def changes() -> int:
+            if self.bookmarks_pending and not auth.trusted:
+                return 1
+            return conn.changes()
+
+        def total_changes() -> int:
+            total = conn.total_changes()
+            if auth.trusted:
+                return total
+            return total + self._bookmarks_uncounted + self.bookmarks_pending
+
+        flags = apsw.SQLITE_INNOCUOUS
+        conn.create_scalar_function("changes", changes, 0, flags=flags)
+        conn.create_scalar_function("total_changes", total_changes, 0, flags=flags)
 
     def prepare_database(self) -> None:
         """Set the journal mode and D1's connection state."""
@@ -105,12 +144,29 @@ class D1Sqlite:
                     "SELECT 1 FROM sqlite_schema WHERE name = '_cf_METADATA'", can_cache=False
                 ).fetchall()
             )
-        conn.set_last_insert_rowid(0)
+        self.fresh_counters()
+
+    def fresh_counters(self) -> None:
+        """Give the connection the counters of a Durable Object that just started (or was
+        reset): ``changes()``, ``total_changes()`` and ``last_insert_rowid()`` all 0."""
+        self.conn.status(_FRESH_CHANGES)
+        self.conn.set_last_insert_rowid(0)
+        self.bookmarks_pending = 0
+        self._bookmarks_uncounted = 0
+
+    def apply_bookmarks(self) -> None:
+        """Count the pending bookmark writes in the engine's change counters, as they stand
+        after the last of them: call before a statement that may change those counters."""
+        pending = self.bookmarks_pending
+        if pending:
+            self.conn.status(_BOOKMARK_WRITTEN)
+            self._bookmarks_uncounted += pending - 1
+            self.bookmarks_pending = 0
 
     def write_bookmark(self) -> None:
-        """After the first request that succeeded: what Miniflare's bookmark write leaves
-        (``_cf_METADATA`` with one row, ``last_insert_rowid()`` 2). Later ones change
-        nothing visible but ``changes()``, which the emulator leaves alone (README)."""
+        """After the first request that succeeded: what Miniflare's first bookmark write
+        leaves (``_cf_METADATA`` with one row, ``changes()`` 1, ``last_insert_rowid()`` 2).
+        Later ones are counted, not run (``bookmarks_pending``)."""
         if self.bookmarked or not self.conn.get_autocommit():
             return
         with self.trusted():
