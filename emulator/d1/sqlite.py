@@ -12,10 +12,10 @@ from the emulator's clock (``clockvfs``).
 Miniflare upserts its bookmark row after *every* request that succeeded, on the same
 connection: SQL's ``changes()`` starts the next request at 1 and ``total_changes()`` grows by
 one per request (``meta`` never counts it: it measures each statement alone). Only the first
-write runs here. Later ones are counted: a plain read adds one to ``bookmarks_pending`` (a
+write runs here. Later ones are counted: each request adds one to ``bookmarks_pending`` (a
 Python integer: the hot path stays free), and before anything that may write runs,
 ``apply_bookmarks`` sets the engine's change counters as the last write would have left them
-(a ``Connection.status`` verb, ``native/sqlite_patch.py``). Until then D1 statements see the
+(a ``Connection.status`` verb, ``native/source_patches.py``). Until then D1 statements see the
 pending writes through ``changes()`` and ``total_changes()``, which the connection overrides.
 
 Statements the emulator issues itself (transaction control, sizes, schema
@@ -52,7 +52,7 @@ _BOOKMARK: Final = (
 #: ``Connection.status`` verb of the engine's D1 row counters (``native/source_patches.py``):
 #: rows read as the current value, rows written as the high-water mark.
 _ROW_COUNTS: Final = 1024
-#: ``Connection.status`` verbs of the engine's change counters (``native/sqlite_patch.py``):
+#: ``Connection.status`` verbs of the engine's change counters (``native/source_patches.py``):
 #: count one bookmark write (``changes()`` 1, ``total_changes()`` one more), or zero both.
 _BOOKMARK_WRITTEN: Final = 1025
 _FRESH_CHANGES: Final = 1026
@@ -116,12 +116,12 @@ class D1Sqlite:
         # as the built-in functions are: CHECK constraints and indexes still refuse them.
         auth = self.auth
 
-        def changes() -> int:
+        def changes(*_: apsw.SQLiteValue) -> int:  # (registered with no arguments)
             if self.bookmarks_pending and not auth.trusted:
                 return 1
             return conn.changes()
 
-        def total_changes() -> int:
+        def total_changes(*_: apsw.SQLiteValue) -> int:
             total = conn.total_changes()
             if auth.trusted:
                 return total
