@@ -10,6 +10,7 @@ Miniflare 4.20260426, each call being one request on a database of its own.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -314,8 +315,15 @@ async def test_a_reset_durable_object_starts_from_zero(
 # -- in-process: a restart, the emulator's own tools -------------------------------------------
 
 
-def _open(path: Path) -> D1Database:
+def _open(path: Path | None) -> D1Database:
     return D1Database("DB", clock=ManualClock(start=1_800_000_000), path=path, database_id="x")
+
+
+@pytest.fixture
+def memory_db() -> Iterator[D1Database]:
+    db = _open(None)
+    yield db
+    db.close()
 
 
 async def test_a_restart_starts_from_zero_and_keeps_the_table(tmp_path: Path) -> None:
@@ -345,30 +353,37 @@ async def test_a_restart_before_any_request_succeeded(tmp_path: Path) -> None:
     db.close()
 
 
-async def test_tooling_reads_are_not_requests() -> None:
+async def test_tooling_reads_are_not_requests(memory_db: D1Database) -> None:
     # As Miniflare's export, which answers before its bookmark write.
-    db = D1Database("DB", clock=ManualClock(start=1_800_000_000), path=None, database_id="x")
+    db = memory_db
     assert db.read_rows("SELECT 1") == [(1,)]
     assert db.read_rows("SELECT 2") == [(2,)]
     assert [await probe(db), await probe(db)] == [(0, 0, 0), (1, 1, 2)]
-    db.close()
 
 
-async def test_reset_gives_a_new_database_s_counters() -> None:
-    db = D1Database("DB", clock=ManualClock(start=1_800_000_000), path=None, database_id="x")
+async def test_reset_gives_a_new_database_s_counters(memory_db: D1Database) -> None:
+    db = memory_db
     await db.prepare(TABLE).run()
     await db.prepare("INSERT INTO t (x) VALUES (1)").run()
     db.reset()
     assert [await probe(db), await probe(db)] == [(0, 0, 0), (1, 1, 2)]
-    db.close()
 
 
-async def test_sqlite_utils_writes_count_as_the_connection_s_own() -> None:
-    db = D1Database("DB", clock=ManualClock(start=1_800_000_000), path=None, database_id="x")
+async def test_sqlite_utils_writes_count_as_the_connection_s_own(memory_db: D1Database) -> None:
+    db = memory_db
     await db.prepare(TABLE).run()
     await db.prepare("SELECT 1").first()
     db.sqlite_utils["t"].insert_all([{"x": 1}, {"x": 2}, {"x": 3}])
     # Two bookmark writes, then the three rows sqlite-utils inserted.
     assert await probe(db) == (3, 5, 3)
     assert await probe(db) == (1, 6, 3)
-    db.close()
+
+
+async def test_restore_gives_a_started_database_s_counters(memory_db: D1Database) -> None:
+    db = memory_db
+    await db.prepare(TABLE).run()
+    image = db.image()
+    await db.prepare("INSERT INTO t (x) VALUES (1)").run()
+    db.restore(image)
+    # The image holds the bookmark table: the next write updates it, as after a restart.
+    assert [await probe(db), await probe(db)] == [(0, 0, 0), (1, 1, 0)]
