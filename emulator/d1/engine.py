@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from emulator import _apsw as apsw
 from emulator.clock import Clock
 from emulator.d1.binding import Param
+from emulator.d1.compat import limited_statement, limited_table
 from emulator.d1.constants import (
     CONSTRAINT_RESET,
     INVALID_UTF8_RETURNED,
@@ -68,8 +69,8 @@ class Engine:
         self.last_insert_rowid = self.conn.last_insert_rowid
         self.take_row_counts = self.sqlite.take_row_counts
         self.catalog = SchemaCatalog(self.sqlite.trusted_query, lambda: self.auth.schema_epoch)
-        self._partial_failures_epoch = -1
-        self._partial_failures_cached = True
+        self._needs_transaction_epoch = -1
+        self._needs_transaction_cached = True
         self.adapter_dirty = False
 
     @property
@@ -169,8 +170,9 @@ class Engine:
         # request() for one metered query or DML statement, without the generality.
         piece = plan.pieces[0]
         # A lone DML statement is atomic under SQLite's autocommit, unless the schema lets a
-        # failure keep partial changes (or roll back): then it needs D1's transaction.
-        wrap = not piece.read_only and (not plan.autocommit or self._partial_failures())
+        # failure keep partial changes (or roll back), or writes at commit (FTS5): then it
+        # needs D1's transaction.
+        wrap = not piece.read_only and (not plan.autocommit or self._needs_transaction())
         if not piece.read_only:
             self.metering.advance()
         if not wrap:
@@ -221,12 +223,12 @@ class Engine:
         self.conn.set_last_insert_rowid(0)
         return internal_error()
 
-    def _partial_failures(self) -> bool:
+    def _needs_transaction(self) -> bool:
         epoch = self.auth.schema_epoch
-        if self._partial_failures_epoch != epoch:
-            self._partial_failures_cached = self.catalog.partial_failures()
-            self._partial_failures_epoch = epoch
-        return self._partial_failures_cached
+        if self._needs_transaction_epoch != epoch:
+            self._needs_transaction_cached = self.catalog.needs_transaction()
+            self._needs_transaction_epoch = epoch
+        return self._needs_transaction_cached
 
     def _commit(self, index: int) -> None:
         try:
@@ -282,13 +284,16 @@ class Engine:
 
     def run_piece(self, piece: PiecePlan, params: Sequence[Param], is_last: bool) -> Outcome:
         """Run one statement and return its rows. Raises ``D1Error``."""
+        sql = piece.sql
         if not piece.plain:
             self._before_unusual(piece)
+            if piece.limited is not None:
+                sql = self._keyed(piece.limited, sql)
         if not piece.read_only:
             self.metering.size = None  # it may write
         cursor = self._cursor
         try:
-            cursor.execute(piece.sql, params)
+            cursor.execute(sql, params)
             if piece.no_columns:
                 return Outcome((), [], None)  # nothing to fetch: it already ran to the end
             try:
@@ -296,7 +301,7 @@ class Engine:
                     cursor.description
                 )  # (not get_description(): it looks up declared types)
             except apsw.ExecutionCompleteError:
-                return Outcome(None, [], partial(self.describe, piece.sql, params))
+                return Outcome(None, [], partial(self.describe, sql, params))
             rows = cursor.fetchall()
         except apsw.BindingsError as exc:
             text = WRONG_PARAMETER_COUNT if is_last else ONLY_LAST_STATEMENT_PARAMETERS
@@ -309,9 +314,9 @@ class Engine:
             if _INF in row or _NEG_INF in row:
                 rows = finite_rows(rows)
                 break
-        names = self._names.get(piece.sql)
+        names = self._names.get(sql)
         if names is None or names[0] != self.auth.schema_epoch:
-            names = self._remember_names(piece.sql, description)
+            names = self._remember_names(sql, description)
         return Outcome(names[1], rows, None)
 
     def _remember_names(
@@ -323,6 +328,14 @@ class Engine:
         names = (self.auth.schema_epoch, tuple([column[0] for column in description]))
         self._names[sql] = names
         return names
+
+    def _keyed(self, written: str, by_rowid: str) -> str:
+        # An UPDATE/DELETE ... LIMIT rewritten by rowid, or by key for a WITHOUT ROWID table.
+        key = self.catalog.row_key(limited_table(written))
+        if key == "rowid":
+            return by_rowid
+        rewritten = limited_statement(written, key)
+        return rewritten if isinstance(rewritten, str) else by_rowid
 
     def _before_unusual(self, piece: PiecePlan) -> None:
         # What a statement that is not plain needs before it runs (raises ``D1Error``).
