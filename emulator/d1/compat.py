@@ -60,10 +60,8 @@ def limited_table(sql: str) -> str:
     """The table an ``UPDATE``/``DELETE`` that ``limited_statement`` rewrote writes to,
     unquoted and without its schema name."""
     items = list(tokens(sql))
-    if items[0].upper == "DELETE":
-        start = 2  # DELETE FROM <table>
-    else:
-        start = 3 if items[1].upper == "OR" else 1  # UPDATE [OR <action>] <table>
+    # DELETE FROM <table>, UPDATE [OR <action>] <table>
+    start = 2 if items[0].upper == "DELETE" else 3 if items[1].upper == "OR" else 1
     qualified = len(items) > start + 2 and items[start + 1].text == "."
     name = items[start + 2] if qualified else items[start]
     text = name.text
@@ -121,8 +119,8 @@ def limited_statement(sql: str, row_key: str = "rowid") -> str | CompatError | N
     if items[clauses].upper == "WHERE":
         where = " " + text(clauses, returning if returning is not None else tail)
     selected = row_key[1:-1] if row_key.startswith("(") else row_key
-    target = text(target_start, target_end)
-    chosen = f"SELECT {selected} FROM {target}{where} {text(tail, body_end)}"
+    table = text(target_start, target_end)
+    chosen = f"SELECT {selected} FROM {table}{where} {text(tail, body_end)}"
     rewritten = f"{text(0, clauses)} WHERE {row_key} IN ({chosen})"
     if returning is not None:
         rewritten += " " + text(returning, tail)

@@ -56,7 +56,8 @@ async def test_fts5_external_content_triggers_count_as_on_d1(db: Any) -> None:
     "script",
     [
         "INSERT INTO c (pid) VALUES (5);",
-        "INSERT INTO p (id) VALUES (1);\nINSERT INTO c (pid) VALUES (5);\nINSERT INTO p (id) VALUES (2);",
+        "INSERT INTO p (id) VALUES (1);\nINSERT INTO c (pid) VALUES (5);\n"
+        "INSERT INTO p (id) VALUES (2);",
         "INSERT INTO c (pid) VALUES (5); INSERT INTO p (id) VALUES (3);",
     ],
 )
@@ -87,23 +88,19 @@ async def test_update_and_delete_limit_run_on_without_rowid_tables(db: Any) -> N
         2,
         2,
     )
-    rows = (await db.prepare("SELECT ns, k, v FROM kv ORDER BY ns, k").raw())
+    rows = await db.prepare("SELECT ns, k, v FROM kv ORDER BY ns, k").raw()
     assert rows == [["a", "x", "u"], ["a", "y", "u"], ["a", "z", "3"], ["b", "x", "4"]]
     deleted = (await db.prepare("DELETE FROM kv LIMIT 1").run()).meta
     assert (deleted["changes"], deleted["rows_read"], deleted["rows_written"]) == (1, 4, 1)
-    assert await db.prepare("SELECT count(*) AS n FROM kv WHERE k = 'x' AND ns = 'a'").first(
-        "n"
-    ) == 0
-    assert (await db.prepare("DELETE FROM one ORDER BY k DESC LIMIT 2").run()).meta[
-        "changes"
-    ] == 2
+    assert (
+        await db.prepare("SELECT count(*) AS n FROM kv WHERE k = 'x' AND ns = 'a'").first("n") == 0
+    )
+    assert (await db.prepare("DELETE FROM one ORDER BY k DESC LIMIT 2").run()).meta["changes"] == 2
     assert await db.prepare("SELECT k FROM one").raw() == [["a"]]
     aliased = (await db.prepare("DELETE FROM one AS o WHERE o.k = 'a' LIMIT 1").run()).meta
     assert (aliased["changes"], aliased["rows_read"], aliased["rows_written"]) == (1, 4, 1)
     with pytest.raises(D1Error) as raised:
-        await db.prepare(
-            "DELETE FROM kv WHERE ns = 'a' ORDER BY k LIMIT 1 RETURNING k"
-        ).all()
+        await db.prepare("DELETE FROM kv WHERE ns = 'a' ORDER BY k LIMIT 1 RETURNING k").all()
     assert str(raised.value) == (
         'D1_ERROR: near "RETURNING": syntax error at offset 49: SQLITE_ERROR'
     )
