@@ -332,6 +332,7 @@ class Engine:
     def _keyed(self, written: str, by_rowid: str) -> str:
         # An UPDATE/DELETE ... LIMIT rewritten by rowid, or by key for a WITHOUT ROWID table.
         key = self.catalog.row_key(limited_table(written))
+        self.take_row_counts()  # the schema lookup's reads are not the statement's
         if key == "rowid":
             return by_rowid
         rewritten = limited_statement(written, key)

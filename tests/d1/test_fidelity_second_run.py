@@ -83,11 +83,10 @@ async def test_update_and_delete_limit_run_on_without_rowid_tables(db: Any) -> N
         "CREATE TABLE one (k TEXT PRIMARY KEY, n INTEGER) WITHOUT ROWID;\n"
         "INSERT INTO one VALUES ('a', 1), ('b', 2), ('c', 3);"
     )
-    assert await _changes(db, "UPDATE kv SET v = 'u' ORDER BY ns DESC, k LIMIT 2 OFFSET 1") == (
-        2,
-        2,
-        2,
-    )
+    updated = (
+        await db.prepare("UPDATE kv SET v = 'u' ORDER BY ns DESC, k LIMIT 2 OFFSET 1").run()
+    ).meta
+    assert (updated["changes"], updated["rows_read"], updated["rows_written"]) == (2, 14, 2)
     rows = await db.prepare("SELECT ns, k, v FROM kv ORDER BY ns, k").raw()
     assert rows == [["a", "x", "u"], ["a", "y", "u"], ["a", "z", "3"], ["b", "x", "4"]]
     deleted = (await db.prepare("DELETE FROM kv LIMIT 1").run()).meta
@@ -104,3 +103,13 @@ async def test_update_and_delete_limit_run_on_without_rowid_tables(db: Any) -> N
     assert str(raised.value) == (
         'D1_ERROR: near "RETURNING": syntax error at offset 49: SQLITE_ERROR'
     )
+
+
+async def test_update_and_delete_limit_count_rows_as_d1_on_rowid_tables(db: Any) -> None:
+    await db.exec(
+        "CREATE TABLE r (id INTEGER PRIMARY KEY, ns TEXT, k TEXT);\n"
+        "INSERT INTO r (ns, k) VALUES ('a','x'),('a','y'),('a','z'),('b','x');"
+    )
+    deleted = (await db.prepare("DELETE FROM r WHERE ns = 'a' ORDER BY k LIMIT 1").run()).meta
+    assert (deleted["changes"], deleted["rows_read"], deleted["rows_written"]) == (1, 10, 1)
+    assert await db.prepare("SELECT id FROM r ORDER BY id").raw() == [[2], [3], [4]]
