@@ -72,6 +72,7 @@ class Engine:
         self._needs_transaction_epoch = -1
         self._needs_transaction_cached = True
         self.adapter_dirty = False
+        self._earlier_writes = False  # whether the last statement run as an earlier one writes
 
     @property
     def closed(self) -> bool:
@@ -277,8 +278,9 @@ class Engine:
         # A statement before the last of a prepare() text runs to its first row only: one
         # that wrote and returned rows is still in progress when workerd commits, and the
         # Durable Object fails and resets.
+        # Whether it writes is SQLite's verdict: a PRAGMA or a WITH ... SELECT only reads.
         outcome = self.run_piece(piece, (), False)
-        if outcome.rows and not piece.read_only:
+        if outcome.rows and self._earlier_writes:
             raise self._reset()
         return outcome
 
@@ -294,6 +296,8 @@ class Engine:
         cursor = self._cursor
         try:
             cursor.execute(sql, params)
+            if not is_last:  # SQLite's own verdict, while the statement is current
+                self._earlier_writes = not cursor.is_readonly
             if piece.no_columns:
                 return Outcome((), [], None)  # nothing to fetch: it already ran to the end
             try:

@@ -113,3 +113,33 @@ async def test_update_and_delete_limit_count_rows_as_d1_on_rowid_tables(db: Any)
     deleted = (await db.prepare("DELETE FROM r WHERE ns = 'a' ORDER BY k LIMIT 1").run()).meta
     assert (deleted["changes"], deleted["rows_read"], deleted["rows_written"]) == (1, 10, 1)
     assert await db.prepare("SELECT id FROM r ORDER BY id").raw() == [[2], [3], [4]]
+
+
+@pytest.mark.parametrize(
+    "earlier",
+    [
+        "PRAGMA table_info(a)",
+        "WITH x AS (SELECT 1 AS o) SELECT * FROM x",
+        "EXPLAIN QUERY PLAN SELECT * FROM a",
+        "PRAGMA quick_check",
+    ],
+)
+async def test_an_earlier_statement_that_only_reads_may_return_rows(db: Any, earlier: str) -> None:
+    # Only an earlier statement that wrote and returned rows fails D1's commit.
+    await db.exec(
+        "CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT);\nINSERT INTO a (v) VALUES ('x'), ('y');"
+    )
+    assert (await db.prepare(f"{earlier}; SELECT 2 AS two").all()).results == [{"two": 2}]
+
+
+@pytest.mark.in_process("the REST API reports a Durable Object reset in its own words")
+async def test_an_earlier_with_insert_returning_rows_resets(db: Any) -> None:
+    await db.exec(
+        "CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT);\nINSERT INTO a (v) VALUES ('x'), ('y');"
+    )
+    with pytest.raises(D1Error, match=r"^internal error; reference = [0-9a-z]{24}$"):
+        await db.prepare(
+            "WITH x AS (SELECT 'w' AS o) INSERT INTO a (v) SELECT o FROM x RETURNING id; "
+            "SELECT 2 AS two"
+        ).all()
+    assert await db.prepare("SELECT count(*) AS n FROM a").first("n") == 2
