@@ -1,13 +1,11 @@
 """Differences a second differential run against Miniflare 4.20260426 found, pinned with
-the answers Miniflare gave (41 app-like scenarios, 872 operations)."""
+the answers Miniflare gave (66 app-like scenarios, 1,349 operations)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from emulator import D1Error
+from emulator import D1Database, D1Error
 
 FOREIGN_KEY_RESET = (
     "Durable Object was reset and rolled back to its last known good state because the "
@@ -16,12 +14,12 @@ FOREIGN_KEY_RESET = (
 )
 
 
-async def _changes(db: Any, sql: str) -> tuple[int, int, int]:
+async def _changes(db: D1Database, sql: str) -> tuple[int, int, int]:
     meta = (await db.prepare(sql).run()).meta
     return meta["changes"], meta["rows_written"], meta["last_row_id"]
 
 
-async def test_fts5_writes_count_the_changes_d1_counts(db: Any) -> None:
+async def test_fts5_writes_count_the_changes_d1_counts(db: D1Database) -> None:
     # D1 reads total_changes() before its transaction commits, when FTS5 flushes its terms:
     # the flush's writes are not in meta.changes, on a lone statement as in a batch.
     await db.exec(
@@ -41,7 +39,7 @@ async def test_fts5_writes_count_the_changes_d1_counts(db: Any) -> None:
     assert (batched[0].meta["changes"], batched[0].meta["rows_written"]) == (15, 3)
 
 
-async def test_fts5_external_content_triggers_count_as_on_d1(db: Any) -> None:
+async def test_fts5_external_content_triggers_count_as_on_d1(db: D1Database) -> None:
     await db.exec(
         "CREATE TABLE a (id INTEGER PRIMARY KEY, t TEXT);\n"
         "CREATE VIRTUAL TABLE a_fts USING fts5(t, content='a', content_rowid='id');\n"
@@ -61,7 +59,7 @@ async def test_fts5_external_content_triggers_count_as_on_d1(db: Any) -> None:
         "INSERT INTO c (pid) VALUES (5); INSERT INTO p (id) VALUES (3);",
     ],
 )
-async def test_exec_reports_a_deferred_foreign_key_reset_bare(db: Any, script: str) -> None:
+async def test_exec_reports_a_deferred_foreign_key_reset_bare(db: D1Database, script: str) -> None:
     # The request fails when it commits, not on a line: D1 names no line.
     await db.exec(
         "CREATE TABLE p (id INTEGER PRIMARY KEY);\n"
@@ -74,7 +72,7 @@ async def test_exec_reports_a_deferred_foreign_key_reset_bare(db: Any, script: s
     assert await db.prepare("SELECT count(*) AS n FROM p").first("n") == 0
 
 
-async def test_update_and_delete_limit_run_on_without_rowid_tables(db: Any) -> None:
+async def test_update_and_delete_limit_run_on_without_rowid_tables(db: D1Database) -> None:
     # SQLite picks the rows of a WITHOUT ROWID table by primary key.
     await db.exec(
         "CREATE TABLE kv (ns TEXT NOT NULL, k TEXT NOT NULL, v TEXT, PRIMARY KEY (ns, k)) "
@@ -105,7 +103,7 @@ async def test_update_and_delete_limit_run_on_without_rowid_tables(db: Any) -> N
     )
 
 
-async def test_update_and_delete_limit_count_rows_as_d1_on_rowid_tables(db: Any) -> None:
+async def test_update_and_delete_limit_count_rows_as_d1_on_rowid_tables(db: D1Database) -> None:
     await db.exec(
         "CREATE TABLE r (id INTEGER PRIMARY KEY, ns TEXT, k TEXT);\n"
         "INSERT INTO r (ns, k) VALUES ('a','x'),('a','y'),('a','z'),('b','x');"
@@ -124,7 +122,9 @@ async def test_update_and_delete_limit_count_rows_as_d1_on_rowid_tables(db: Any)
         "PRAGMA quick_check",
     ],
 )
-async def test_an_earlier_statement_that_only_reads_may_return_rows(db: Any, earlier: str) -> None:
+async def test_an_earlier_statement_that_only_reads_may_return_rows(
+    db: D1Database, earlier: str
+) -> None:
     # Only an earlier statement that wrote and returned rows fails D1's commit.
     await db.exec(
         "CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT);\nINSERT INTO a (v) VALUES ('x'), ('y');"
@@ -133,7 +133,7 @@ async def test_an_earlier_statement_that_only_reads_may_return_rows(db: Any, ear
 
 
 @pytest.mark.in_process("the REST API reports a Durable Object reset in its own words")
-async def test_an_earlier_with_insert_returning_rows_resets(db: Any) -> None:
+async def test_an_earlier_with_insert_returning_rows_resets(db: D1Database) -> None:
     await db.exec(
         "CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT);\nINSERT INTO a (v) VALUES ('x'), ('y');"
     )
