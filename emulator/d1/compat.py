@@ -6,7 +6,9 @@ give is grammar: workerd generates SQLite's parser with ``SQLITE_ENABLE_UPDATE_D
 while the amalgamation's parser is generated without it. ``UPDATE``/``DELETE`` with
 ``ORDER BY`` / ``LIMIT`` is therefore rewritten here (``limited_statement``) into what SQLite
 itself builds for it, ``... WHERE rowid IN (SELECT rowid FROM t WHERE ... ORDER BY ...
-LIMIT ...)``, with D1's error texts for the forms it refuses.
+LIMIT ...)``, with D1's error texts for the forms it refuses. A ``WITHOUT ROWID`` table has
+no rowid: there SQLite picks rows by primary key, ``(a, b) IN (SELECT a, b ...)``, and so does
+the engine, which rewrites again with the key it reads from the schema (``limited_table``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Final, NamedTuple
 from emulator.d1.constants import ORDER_BY_WITHOUT_LIMIT, SYNTAX_ERROR_NEAR
 from emulator.d1.splitting import Token, tokens, utf8_offset
 
-__all__ = ["CompatError", "limited_statement"]
+__all__ = ["CompatError", "limited_statement", "limited_table"]
 
 # Keywords that end the target / WHERE / RETURNING parts of an UPDATE or DELETE.
 _DELETE_CLAUSES: Final = frozenset({"WHERE", "RETURNING", "ORDER", "LIMIT"})
@@ -54,12 +56,27 @@ def _first(outer: list[tuple[int, Token]], words: frozenset[str], after: int) ->
     return None
 
 
-def limited_statement(sql: str) -> str | CompatError | None:
+def limited_table(sql: str) -> str:
+    """The table an ``UPDATE``/``DELETE`` that ``limited_statement`` rewrote writes to,
+    unquoted and without its schema name."""
+    items = list(tokens(sql))
+    # DELETE FROM <table>, UPDATE [OR <action>] <table>
+    start = 2 if items[0].upper == "DELETE" else 3 if items[1].upper == "OR" else 1
+    qualified = len(items) > start + 2 and items[start + 1].text == "."
+    name = items[start + 2] if qualified else items[start]
+    text = name.text
+    if text[:1] in ('"', "`", "["):
+        text = text[1:-1].replace(text[0] * 2, text[0]) if text[0] != "[" else text[1:-1]
+    return text
+
+
+def limited_statement(sql: str, row_key: str = "rowid") -> str | CompatError | None:
     """Rewrite an ``UPDATE``/``DELETE`` with ``ORDER BY`` or ``LIMIT`` for this engine.
 
     Returns the rewritten SQL, the error D1 gives (``ORDER BY`` without ``LIMIT``; a
     ``RETURNING`` after them), or ``None`` when the statement has neither clause. Rows are
-    chosen by ``rowid``, as SQLite does (a ``WITHOUT ROWID`` table is not supported).
+    chosen by ``row_key``, as SQLite does: ``rowid``, or for a ``WITHOUT ROWID`` table its
+    primary key's columns (``"k"`` or ``"(a, b)"``).
     """
     items = list(tokens(sql))
     if len(items) < 3:
@@ -101,8 +118,10 @@ def limited_statement(sql: str) -> str | CompatError | None:
     where = ""
     if items[clauses].upper == "WHERE":
         where = " " + text(clauses, returning if returning is not None else tail)
-    chosen = f"SELECT rowid FROM {text(target_start, target_end)}{where} {text(tail, body_end)}"
-    rewritten = f"{text(0, clauses)} WHERE rowid IN ({chosen})"
+    selected = row_key[1:-1] if row_key.startswith("(") else row_key
+    table = text(target_start, target_end)
+    chosen = f"SELECT {selected} FROM {table}{where} {text(tail, body_end)}"
+    rewritten = f"{text(0, clauses)} WHERE {row_key} IN ({chosen})"
     if returning is not None:
         rewritten += " " + text(returning, tail)
     return rewritten + sql[items[body_end - 1].start + len(items[body_end - 1].text) :]

@@ -23,7 +23,12 @@ from typing import TYPE_CHECKING, Any
 
 from emulator.clock import Clock
 from emulator.d1.binding import BindValue, Param, convert_params
-from emulator.d1.constants import D1_EXEC_ERROR, INTERNAL_ERROR, NO_SQL_STATEMENTS
+from emulator.d1.constants import (
+    CONSTRAINT_RESET,
+    D1_EXEC_ERROR,
+    INTERNAL_ERROR,
+    NO_SQL_STATEMENTS,
+)
 from emulator.d1.engine import Engine, Unit
 from emulator.d1.errors import d1_error, reason
 from emulator.d1.outcome import Outcome, RequestFailed
@@ -36,7 +41,9 @@ if TYPE_CHECKING:
 
 __all__ = ["D1Database"]
 
-_INTERNAL_ERROR_PREFIX = INTERNAL_ERROR.split("{}")[0]
+# Failures of the request as a whole (a reset), which D1's exec() reports bare, with no line:
+# an internal error, or a deferred foreign key still violated when the request commits.
+_RESET_PREFIXES = (INTERNAL_ERROR.split("{}")[0], CONSTRAINT_RESET.split("{}")[0])
 
 
 class D1Database:
@@ -80,7 +87,8 @@ class D1Database:
 
         Empty, blank and indented-comment lines are skipped; a line may hold several
         statements. No parameters can be bound. Errors read
-        ``D1_EXEC_ERROR: Error in line <n>: <line>: <error>``, naming the line that failed.
+        ``D1_EXEC_ERROR: Error in line <n>: <line>: <error>``, naming the line that failed; a
+        reset (a deferred foreign key still violated at the end) names no line, as on D1.
         """
         lines = exec_script_lines(sql)
         units: list[Unit] = [(text, ()) for _, text in lines]
@@ -88,7 +96,7 @@ class D1Database:
         try:
             self._engine.request(units, metered=False)
         except RequestFailed as failure:
-            if str(failure.error).startswith(_INTERNAL_ERROR_PREFIX):
+            if str(failure.error).startswith(_RESET_PREFIXES):
                 raise failure.error from failure.error.__cause__  # a reset names no line
             number, text = lines[failure.index]
             message = D1_EXEC_ERROR.format(number, text.rstrip("\r"), reason(failure.error))

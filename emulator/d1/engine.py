@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from emulator import _apsw as apsw
 from emulator.clock import Clock
 from emulator.d1.binding import Param
+from emulator.d1.compat import limited_statement, limited_table
 from emulator.d1.constants import (
     CONSTRAINT_RESET,
     NO_SQL_STATEMENTS,
@@ -70,6 +71,7 @@ class Engine:
         self._needs_transaction_epoch = -1
         self._needs_transaction_cached = True
         self.adapter_dirty = False
+        self._earlier_writes = False  # whether the last statement run as an earlier one writes
 
     @property
     def closed(self) -> bool:
@@ -296,21 +298,27 @@ class Engine:
         # A statement before the last of a prepare() text runs to its first row only: one
         # that wrote and returned rows is still in progress when workerd commits, and the
         # Durable Object fails and resets.
+        # Whether it writes is SQLite's verdict: a PRAGMA or a WITH ... SELECT only reads.
         outcome = self.run_piece(piece, (), False)
-        if outcome.rows and not piece.read_only:
+        if outcome.rows and self._earlier_writes:
             raise self._reset()
         return outcome
 
     def run_piece(self, piece: PiecePlan, params: Sequence[Param], is_last: bool) -> Outcome:
         """Run one statement and return its rows. Raises ``D1Error``."""
+        sql = piece.sql
         if not piece.plain:
             self._before_unusual(piece)
+            if piece.limited is not None:
+                sql = self._keyed(piece.limited, sql)
         if not piece.read_only:
             self.metering.size = None  # it may write
         cursor = self._cursor
         sql = piece.sql
         try:
             cursor.execute(sql, params)
+            if not is_last:  # SQLite's own verdict, while the statement is current
+                self._earlier_writes = not cursor.is_readonly
             if piece.no_columns:
                 return Outcome((), [], None)  # nothing to fetch: it already ran to the end
             # Column names depend on the SQL and the schema only: asking the cursor for its
@@ -345,6 +353,14 @@ class Engine:
         names = (self.auth.schema_epoch, tuple([column[0] for column in description]))
         self._names[sql] = names
         return names
+
+    def _keyed(self, written: str, by_rowid: str) -> str:
+        # An UPDATE/DELETE ... LIMIT rewritten by rowid, or by key for a WITHOUT ROWID table.
+        key = self.catalog.row_key(limited_table(written))
+        if key == "rowid":
+            return by_rowid
+        rewritten = limited_statement(written, key)
+        return rewritten if isinstance(rewritten, str) else by_rowid
 
     def _before_unusual(self, piece: PiecePlan) -> None:
         # What a statement that is not plain needs before it runs (raises ``D1Error``).

@@ -67,6 +67,9 @@ class PiecePlan:
     no_columns: bool = False
     #: A statement to run as it is, with no check first: the hot path's one test.
     plain: bool = True
+    #: The statement as written when ``sql`` is its rewrite by rowid (``UPDATE``/``DELETE``
+    #: with ``ORDER BY``/``LIMIT``): a ``WITHOUT ROWID`` target needs it rewritten by key.
+    limited: str | None = None
 
     @property
     def body(self) -> str:
@@ -104,12 +107,13 @@ class Plan:
 def _piece(sql: str) -> PiecePlan:
     keyword = first_keyword(sql)
     compat_error = None
+    written = None
     if keyword in _LIMITABLE:
         limited = limited_statement(sql)
         if isinstance(limited, CompatError):
             compat_error = limited
         elif limited is not None:
-            sql = limited
+            written, sql = sql, limited
     return PiecePlan(
         sql=sql,
         has_statement=has_statement(sql),
@@ -119,7 +123,8 @@ def _piece(sql: str) -> PiecePlan:
         kind=statement_kind(sql),
         no_columns=keyword in _DML
         and not any(token.kind == "id" and token.upper == "RETURNING" for token in tokens(sql)),
-        plain=has_statement(sql) and compat_error is None,
+        plain=has_statement(sql) and compat_error is None and written is None,
+        limited=written,
     )
 
 

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from emulator.d1.binding import Param, convert_params
-from emulator.d1.constants import D1_EXEC_ERROR, NO_SQL_STATEMENTS
+from emulator.d1.constants import CONSTRAINT_RESET, D1_EXEC_ERROR, NO_SQL_STATEMENTS
 from emulator.d1.errors import d1_error, reason
 from emulator.d1.metadata import MetaRecord
 from emulator.d1.outcome import Outcome
@@ -41,6 +41,7 @@ from emulator.remote.transport import RemoteFailure, Transport
 __all__ = ["RemoteD1Database", "RemoteD1PreparedStatement"]
 
 _SQL_ERROR_CODE = 7500
+_CONSTRAINT_RESET_PREFIX = CONSTRAINT_RESET.split("{}")[0]
 Item = dict[str, Any]
 
 
@@ -185,8 +186,8 @@ class RemoteD1Database(RemoteResource):
         answer = await self._request(items)
         if isinstance(answer, RemoteFailure):
             error = d1_failure(answer)
-            if answer.code != _SQL_ERROR_CODE:
-                raise error
+            if answer.code != _SQL_ERROR_CODE or str(error).startswith(_CONSTRAINT_RESET_PREFIX):
+                raise error  # not a line's failure (a reset fails the request as a whole)
             index = await self._failing_line(items) if len(items) > 1 else 0
             number, text = lines[index]
             message = D1_EXEC_ERROR.format(number, text.rstrip("\r"), reason(error))

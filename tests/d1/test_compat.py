@@ -10,7 +10,7 @@ import pytest
 
 from emulator import D1Database, D1Error
 from emulator import _apsw as apsw
-from emulator.d1.compat import limited_statement
+from emulator.d1.compat import limited_statement, limited_table
 
 
 @pytest.mark.parametrize(
@@ -198,3 +198,27 @@ def test_limited_statement_rewrites_only_top_level_order_by_and_limit(
     sql: str, rewritten: str | None
 ) -> None:
     assert limited_statement(sql) == rewritten
+
+
+@pytest.mark.parametrize(
+    ("sql", "table"),
+    [
+        ("DELETE FROM kv WHERE a = 1 LIMIT 1", "kv"),
+        ("UPDATE OR IGNORE one SET n = 0 LIMIT 1", "one"),
+        ('UPDATE main."my ""t""" AS o SET n = 1 LIMIT 1', 'my "t"'),
+        ("DELETE FROM [x y] LIMIT 2", "x y"),
+        ("DELETE FROM `b` ORDER BY 1 LIMIT 2", "b"),
+    ],
+)
+def test_limited_table_names_the_target_unquoted(sql: str, table: str) -> None:
+    assert limited_table(sql) == table
+
+
+def test_limited_statement_picks_rows_by_the_key_it_is_given() -> None:
+    assert limited_statement("DELETE FROM t AS o WHERE o.a = 1 ORDER BY b LIMIT 1", "(a, b)") == (
+        "DELETE FROM t AS o WHERE (a, b) IN (SELECT a, b FROM t AS o WHERE o.a = 1 ORDER BY b "
+        "LIMIT 1)"
+    )
+    assert limited_statement("UPDATE t SET v = 1 LIMIT 2;", '"k"') == (
+        'UPDATE t SET v = 1 WHERE "k" IN (SELECT "k" FROM t LIMIT 2);'
+    )
