@@ -314,7 +314,6 @@ class Engine:
         if not piece.read_only:
             self.metering.size = None  # it may write
         cursor = self._cursor
-        sql = piece.sql
         try:
             cursor.execute(sql, params)
             if not is_last:  # SQLite's own verdict, while the statement is current
