@@ -7,7 +7,8 @@ Module map (imports go down the list)::
     results     D1Result, D1ExecResult
     migrations  wrangler-style migrations folders
     dbapi       the sqlite3-style adapter sqlite-utils runs on
-    engine      requests: transactions, statements, errors
+    engine      requests: transactions, failures, lifecycle
+    statements  one statement: rewrite, run, rows, errors
     metering    meta bookkeeping          metadata  MetaRecord       outcome  Outcome
     schema      schema facts              planning  per-SQL plans
     sqlite      the configured connection (emulator._apsw: D1's SQLite, row counters)

@@ -11,25 +11,19 @@ configured connection itself is ``sqlite.D1Sqlite``.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from emulator import _apsw as apsw
 from emulator.clock import Clock
 from emulator.d1.binding import Param
-from emulator.d1.compat import limited_statement, limited_table
 from emulator.d1.constants import (
     CONSTRAINT_RESET,
     NO_SQL_STATEMENTS,
-    NO_STATEMENT_IN_CODE,
-    ONLY_LAST_STATEMENT_PARAMETERS,
     STATEMENT_TOO_LONG,
-    TRANSACTION_REFUSED,
-    WRONG_PARAMETER_COUNT,
 )
 from emulator.d1.errors import d1_error, format_sqlite_error, internal_error, sqlite_error_text
 from emulator.d1.metering import Metering
@@ -37,7 +31,7 @@ from emulator.d1.outcome import Outcome, RequestFailed
 from emulator.d1.planning import PiecePlan, Plan, PlanCache
 from emulator.d1.schema import SchemaCatalog
 from emulator.d1.sqlite import D1Sqlite
-from emulator.d1.text import finite_rows
+from emulator.d1.statements import StatementRunner
 from emulator.errors import D1Error
 
 __all__ = ["Engine", "Outcome", "RequestFailed", "Unit"]
@@ -45,9 +39,6 @@ __all__ = ["Engine", "Outcome", "RequestFailed", "Unit"]
 Unit = tuple[str, Sequence[Param]]
 _T = TypeVar("_T")
 
-_INF = math.inf
-_NAMES_KEPT = 1024
-_NEG_INF = -math.inf
 
 
 class Engine:
@@ -60,9 +51,7 @@ class Engine:
         self.lock = self.sqlite.lock
         self.conn = self.sqlite.conn
         self.auth = self.sqlite.auth
-        self._cursor = self.sqlite.cursor
         self._plans = PlanCache()
-        self._names: dict[str, tuple[int, tuple[str, ...]]] = {}
         # What metering counts with, straight from the connection.
         self.total_changes = self.conn.total_changes
         self.last_insert_rowid = self.conn.last_insert_rowid
@@ -71,7 +60,9 @@ class Engine:
         self._needs_transaction_epoch = -1
         self._needs_transaction_cached = True
         self.adapter_dirty = False
-        self._earlier_writes = False  # whether the last statement run as an earlier one writes
+        self._statements = StatementRunner(
+            self.sqlite, self.catalog, self.metering.invalidate_size, self.describe
+        )
 
     @property
     def closed(self) -> bool:
@@ -300,83 +291,13 @@ class Engine:
         # Durable Object fails and resets.
         # Whether it writes is SQLite's verdict: a PRAGMA or a WITH ... SELECT only reads.
         outcome = self.run_piece(piece, (), False)
-        if outcome.rows and self._earlier_writes:
+        if outcome.rows and self._statements.earlier_writes:
             raise self._reset()
         return outcome
 
     def run_piece(self, piece: PiecePlan, params: Sequence[Param], is_last: bool) -> Outcome:
         """Run one statement and return its rows. Raises ``D1Error``."""
-        sql = piece.sql
-        if not piece.plain:
-            self._before_unusual(piece)
-            if piece.limited is not None:
-                sql = self._keyed(piece.limited, sql)
-        if not piece.read_only:
-            self.metering.size = None  # it may write
-        cursor = self._cursor
-        try:
-            cursor.execute(sql, params)
-            if not is_last:  # SQLite's own verdict, while the statement is current
-                self._earlier_writes = not cursor.is_readonly
-            if piece.no_columns:
-                return Outcome((), [], None)  # nothing to fetch: it already ran to the end
-            # Column names depend on the SQL and the schema only: asking the cursor for its
-            # description costs more than a plain read, so they are kept per text and schema.
-            names = self._names.get(sql)
-            if names is None or names[0] != self.auth.schema_epoch:
-                try:
-                    description = (
-                        cursor.description
-                    )  # (not get_description(): it looks up declared types)
-                except apsw.ExecutionCompleteError:
-                    return Outcome(None, [], partial(self.describe, sql, params))
-                names = self._remember_names(sql, description)
-            columns = names[1]
-            rows = cursor.fetchall()
-        except apsw.BindingsError as exc:
-            text = WRONG_PARAMETER_COUNT if is_last else ONLY_LAST_STATEMENT_PARAMETERS
-            raise d1_error(text) from exc
-        except apsw.Error as exc:
-            raise self._translate(exc) from exc
-        for row in rows:
-            if _INF in row or _NEG_INF in row:
-                rows = finite_rows(rows)
-                break
-        return Outcome(columns, rows, None)
-
-    def _remember_names(
-        self, sql: str, description: Sequence[tuple[Any, ...]]
-    ) -> tuple[int, tuple[str, ...]]:
-        if len(self._names) >= _NAMES_KEPT:
-            self._names.clear()
-        names = (self.auth.schema_epoch, tuple([column[0] for column in description]))
-        self._names[sql] = names
-        return names
-
-    def _keyed(self, written: str, by_rowid: str) -> str:
-        # An UPDATE/DELETE ... LIMIT rewritten by rowid, or by key for a WITHOUT ROWID table.
-        key = self.catalog.row_key(limited_table(written))
-        if key == "rowid":
-            return by_rowid
-        rewritten = limited_statement(written, key)
-        return rewritten if isinstance(rewritten, str) else by_rowid
-
-    def _before_unusual(self, piece: PiecePlan) -> None:
-        # What a statement that is not plain needs before it runs (raises ``D1Error``).
-        if not piece.has_statement:
-            raise d1_error(NO_STATEMENT_IN_CODE)
-        if piece.compat_error is not None:
-            problem = piece.compat_error
-            code = apsw.SQLITE_ERROR
-            raise d1_error(format_sqlite_error(problem.message, problem.offset, code, code))
-
-    def _translate(self, exc: apsw.Error) -> D1Error:
-        refusal = self.auth.refusal
-        self.auth.refusal = None  # set only by a prepare that fails: consumed here
-        if refusal is not None and refusal.transaction:
-            return d1_error(TRANSACTION_REFUSED)
-        message = str(exc.args[0]) if exc.args else str(exc)
-        return d1_error(sqlite_error_text(exc, message=message))
+        return self._statements.run(piece, params, is_last)
 
     # -- the adapter, description, lifecycle ----------------------------------------------
 
