@@ -40,7 +40,6 @@ Unit = tuple[str, Sequence[Param]]
 _T = TypeVar("_T")
 
 
-
 class Engine:
     """Run D1 requests on one database; every method is thread-safe."""
 
