@@ -35,16 +35,6 @@ async def test_fts5_writes_at_commit_are_not_in_meta(db: D1Database) -> None:
     assert (result.meta["rows_read"], result.meta["changes"]) == (1, 0)
 
 
-async def test_a_3300_row_values_list_runs_and_counts_every_row(db: D1Database) -> None:
-    await db.exec("CREATE TABLE big (v INTEGER);")
-    values = ", ".join(f"({i})" for i in range(3300))
-    meta = (await db.prepare(f"INSERT INTO big VALUES {values}").run()).meta
-    assert (meta["changes"], meta["rows_read"], meta["rows_written"]) == (3300, 0, 3300)
-    counted = await db.prepare("SELECT count(*) AS n FROM big").all()
-    assert counted.results == [{"n": 3300}]
-    assert counted.meta["rows_read"] == 3300
-
-
 @pytest.mark.parametrize(
     ("sql", "message"),
     [
