@@ -229,7 +229,7 @@ async def test_a_3300_row_values_list_runs(db: D1Database) -> None:
     await db.prepare("CREATE TABLE b (id INTEGER PRIMARY KEY, v TEXT)").run()
     values = ",".join(f"({i},'v{i}')" for i in range(3300))
     meta = (await db.prepare("INSERT INTO b VALUES " + values).run()).meta
-    assert (meta["changes"], meta["rows_read"], meta["rows_written"]) == (3300, 0, 3300)
+    assert (meta["changes"], meta["rows_read"], meta["rows_written"]) == (3300, 3300, 3300)
     counted = await db.prepare("SELECT count(*) AS n FROM b").all()
     assert (counted.results, counted.meta["rows_read"]) == ([{"n": 3300}], 3300)
 
