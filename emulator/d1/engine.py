@@ -110,8 +110,8 @@ class Engine:
                         piece = plan.pieces[0]
                         if piece.read_only and not metered:
                             # The hot path of first()/raw(): one plain read needs no
-                            # transaction and no bookkeeping.
-                            outcome = self.run_piece(piece, params, True)
+                            # transaction and no bookkeeping (run_piece, inlined).
+                            outcome = self._statements.run(piece, params, True)
                         else:
                             outcome = self._run_lone(plan, params, metered)
                         if bookmark:
