@@ -56,8 +56,6 @@ class Engine:
         self.last_insert_rowid = self.conn.last_insert_rowid
         self.row_counts = self.sqlite.row_counts
         self.catalog = SchemaCatalog(self.sqlite.trusted_query, lambda: self.auth.schema_epoch)
-        self._needs_transaction_epoch = -1
-        self._needs_transaction_cached = True
         self.adapter_dirty = False
         self._statements = StatementRunner(
             self.sqlite, self.catalog, self.metering.invalidate_size, self.describe
@@ -182,7 +180,7 @@ class Engine:
         # A lone DML statement is atomic under SQLite's autocommit, unless the schema lets a
         # failure keep partial changes (or roll back), or has a virtual table that writes at
         # commit: then it needs D1's transaction (catalog.needs_transaction).
-        wrap = not piece.read_only and (not plan.autocommit or self._needs_transaction())
+        wrap = not piece.read_only and (not plan.autocommit or self.catalog.needs_transaction())
         if not piece.read_only:
             self.metering.advance()
             self.sqlite.apply_bookmarks()
@@ -233,13 +231,6 @@ class Engine:
         self.sqlite.rollback()
         self.sqlite.fresh_counters()
         return internal_error()
-
-    def _needs_transaction(self) -> bool:
-        epoch = self.auth.schema_epoch
-        if self._needs_transaction_epoch != epoch:
-            self._needs_transaction_cached = self.catalog.needs_transaction()
-            self._needs_transaction_epoch = epoch
-        return self._needs_transaction_cached
 
     def _commit(self, index: int) -> None:
         try:
